@@ -1,0 +1,216 @@
+"""The composition root: real adapters are chosen here and handed to everything else."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from sqlalchemy import update as sql_update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.clock import Clock, SystemClock
+from bot.services import Services
+from bot.settings import Settings, WebhookOptions
+from bot.usecases.common import Ctx
+from bot.usecases.escalate import escalation_effect, undeliverable
+from schedules import inbox
+from schedules.deadlines import DeadlineEngine
+from schedules.outbox import Dispatcher, Row
+from schedules.poller import poll
+from schedules.runner import Wakeups
+from storage.db import make_engine, migrate
+from storage.tables import people
+
+log = logging.getLogger(__name__)
+
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+class InboxApplication(Application):  # type: ignore[type-arg]
+    """Record each update by update_id before acting on it; drop repeats."""
+
+    async def process_update(self, update: object) -> None:
+        services: Services = self.bot_data["services"]
+        if isinstance(update, Update):
+            now = services.clock.now()
+            if not await inbox.begin(services.engine, update.update_id, update.to_dict(), now):
+                return
+            await _clear_unreachable(services, update)
+            try:
+                await super().process_update(update)
+            finally:
+                await inbox.finish(services.engine, update.update_id)
+            return
+        await super().process_update(update)
+
+
+async def _clear_unreachable(services: Services, update: Update) -> None:
+    """Someone who writes to the bot can be reached again."""
+    user = update.effective_user
+    if user is None:
+        return
+    async with services.engine.begin() as conn:
+        await conn.execute(
+            sql_update(people)
+            .where(people.c.telegram_id == user.id, people.c.unreachable_since.is_not(None))
+            .values(unreachable_since=None)
+        )
+
+
+def file_url(api_url: str) -> str:
+    """Telegram serves files beside the API: .../bot -> .../file/bot."""
+    return api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url
+
+
+class Runtime:
+    """The running bot: PTB application, outbox dispatcher, deadline engine, poller."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        engine: AsyncEngine | None = None,
+        webhook: WebhookOptions | None = None,
+        schedule: bool = True,
+        poll_timeout: int = 20,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.engine = engine or make_engine(settings.db)
+        self.webhook = webhook
+        self.schedule = schedule
+        self.poll_timeout = poll_timeout
+        self.wakeups = Wakeups(self.clock)
+        self.ctx = Ctx(lang=settings.language, tz=settings.tz)
+        self.app: AnyApp = self._build()
+        self.services = Services(
+            self.engine, self.clock, self.ctx, self.wakeups, settings.bot_username
+        )
+        self.app.bot_data["services"] = self.services
+        self.dispatcher = Dispatcher(
+            self.engine,
+            self.app.bot,
+            self.clock,
+            lang=settings.language,
+            on_undeliverable=self._undeliverable,
+        )
+        self.deadlines = DeadlineEngine(
+            self.engine, self.clock, self.wakeups, {"escalate": escalation_effect(self.ctx)}
+        )
+        self.wakeups.dispatcher = self.dispatcher
+        self.wakeups.deadlines = self.deadlines
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _build(self) -> AnyApp:
+        from handlers import register
+
+        token = self.settings.bot_token
+        assert token is not None
+        builder = (
+            ApplicationBuilder()
+            .application_class(InboxApplication)
+            .token(token.get_secret_value())
+            .base_url(self.settings.api_url)
+            .base_file_url(file_url(self.settings.api_url))
+            .rate_limiter(AIORateLimiter())
+            .concurrent_updates(False)
+        )
+        if self.webhook is None:
+            builder = builder.updater(None)
+        app: AnyApp = builder.build()
+        register(app)
+        return app
+
+    async def _undeliverable(self, row: Row, reason: str) -> None:
+        async with self.services.uow() as uow:
+            await undeliverable(
+                uow,
+                self.ctx,
+                request_id=row.request_id if row.purpose == "alert" else None,
+                recipient_id=row.recipient_id,
+                level=row.level,
+                reason=reason,
+            )
+
+    async def start(self) -> None:
+        await migrate(self.engine)
+        await self.app.initialize()
+        await self.dispatcher.recover()
+        await self.app.start()
+        self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
+        if self.schedule:
+            assert self.app.job_queue is not None
+            self.wakeups.start(self.app.job_queue)
+            await self.wakeups.fire_due()  # what fell due while we were down, oldest first
+        for payload in await inbox.unfinished(self.engine):
+            await self.app.update_queue.put(Update.de_json(payload, self.app.bot))
+        if self.webhook is None:
+            await self.app.bot.delete_webhook()
+            self._tasks.append(
+                asyncio.create_task(
+                    poll(self.app, self.engine, self.clock, long_poll=self.poll_timeout),
+                    name="poller",
+                )
+            )
+        else:
+            assert self.app.updater is not None
+            hook = self.webhook
+            await self.app.updater.start_webhook(
+                listen=hook.listen,
+                port=hook.port,
+                url_path="telegram",
+                webhook_url=hook.url,
+                secret_token=hook.secret_token,
+                allowed_updates=Update.ALL_TYPES,
+            )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            if task.get_name() == "poller":
+                task.cancel()
+        await self.dispatcher.stop()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Runtime:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+def run_bot(settings: Settings, webhook: WebhookOptions | None = None) -> None:
+    """Run until SIGINT/SIGTERM."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        runtime = Runtime(settings, webhook=webhook)
+        await runtime.start()
+        log.info("helpline is running; Ctrl-C stops it")
+        try:
+            await stop.wait()
+        finally:
+            await runtime.stop()
+
+    asyncio.run(main())

@@ -1,0 +1,57 @@
+"""Typed callback data: what a button press means, packed within Telegram's 64 bytes.
+
+Buttons carry only a verb and a request number; everything else is loaded from the
+database and re-authorised on the server when the button is pressed, so a forged or
+stale button can at most be refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from telegram.constants import InlineKeyboardButtonLimit
+
+MAX_BYTES = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)
+
+
+class Verb(StrEnum):
+    TAKE = "t"
+    RELEASE = "l"
+    RESOLVE = "r"
+    CONFIRM = "c"
+    REJECT = "n"
+    RATE = "s"
+    CATEGORY = "k"  # /request: the category was picked
+    DRAFT = "d"  # /request: send or discard the draft
+
+
+_PATTERN = re.compile(r"^([a-z]):(\d{1,12})(?::([a-z0-9_]{1,24}))?$")
+
+
+@dataclass(frozen=True)
+class Button:
+    verb: Verb
+    number: int  # the request number (0 where there is none yet)
+    arg: str | None = None
+
+    def pack(self) -> str:
+        data = f"{self.verb.value}:{self.number}" + (f":{self.arg}" if self.arg else "")
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+        return data
+
+
+def unpack(data: str | None) -> Button | None:
+    """Read callback data back; anything we did not write gives None."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    match = _PATTERN.match(data)
+    if not match:
+        return None
+    try:
+        verb = Verb(match.group(1))
+    except ValueError:
+        return None
+    return Button(verb, int(match.group(2)), match.group(3))

@@ -1,0 +1,241 @@
+"""The ``helpline`` console command: run the bot, import the roster, make invites.
+
+Every outcome an operator can cause (bad settings, a bad or missing file, an unknown
+person) ends with a translated sentence and exit status 2, never a traceback: the
+command is run by people fixing a deployment under pressure, not by developers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.i18n import t
+from bot.roster import Roster, RosterError, format_problem, parse_roster
+from bot.settings import Settings, SettingsError, WebhookOptions, load_settings, peek_language
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # something broke that the operator did not cause (database error, ...)
+EXIT_USAGE = 2  # the operator's input is wrong: fix it and run again
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _parser(lang: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="helpline", description=t(lang, "Branch 110/120: the help line bot.")
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help=t(lang, "run the bot (long polling unless --webhook-url)")
+    )
+    run.add_argument("--webhook-url", help=t(lang, "public https URL Telegram posts updates to"))
+    run.add_argument(
+        "--listen", default="127.0.0.1", help=t(lang, "address the webhook server binds")
+    )
+    run.add_argument(
+        "--port", type=int, default=8443, help=t(lang, "port the webhook server binds")
+    )
+    run.add_argument("--secret-token", help=t(lang, "secret Telegram sends with each webhook call"))
+
+    roster = commands.add_parser("roster", help=t(lang, "the roster of people and branches"))
+    roster_commands = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
+    load = roster_commands.add_parser(
+        "import", help=t(lang, "load a roster YAML file (idempotent)")
+    )
+    load.add_argument("file", metavar="FILE")
+
+    invite = commands.add_parser("invite", help=t(lang, "make a one-time link that binds a person"))
+    invite.add_argument("person", metavar="PERSON_KEY")
+    invite.add_argument("--days", type=int, default=7, help=t(lang, "days the link stays valid"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``helpline`` command; returns the exit status."""
+    lang = peek_language()
+    try:
+        args = _parser(lang).parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "roster":
+            return _roster_import(Path(args.file))
+        return _invite(args.person, args.days)
+    except SettingsError as exc:
+        for line in exc.problems:
+            _err(line)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings(require_token=True)
+    webhook = None
+    if args.webhook_url is not None:
+        webhook = WebhookOptions(args.webhook_url, args.listen, args.port, args.secret_token)
+        problems = webhook.problems(settings.language)
+        if problems:
+            raise SettingsError(problems)
+    # Imported here: the application pulls in PTB and the handlers, which the other
+    # subcommands do not need (and which may not be installed where a roster is edited).
+    try:
+        app = importlib.import_module("bot.app")
+    except ModuleNotFoundError as exc:
+        if exc.name != "bot.app":
+            raise
+        _err(t(settings.language, "this installation has no bot application (bot/app.py)"))
+        return EXIT_FAILED
+    run_bot = cast(Callable[..., Any], app.run_bot)
+    run_bot(settings, webhook=webhook)
+    return EXIT_OK
+
+
+def _roster_import(path: Path) -> int:
+    settings = load_settings(require_token=False)
+    lang = settings.language
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        _err(t(lang, "{file}: no such file", file=path))
+        return EXIT_USAGE
+    except UnicodeDecodeError:
+        _err(t(lang, "{file}: not UTF-8 text", file=path))
+        return EXIT_USAGE
+    except OSError as exc:
+        _err(t(lang, "{file}: cannot be read ({reason})", file=path, reason=exc.strerror or exc))
+        return EXIT_USAGE
+    try:
+        roster = parse_roster(text, str(path), lang=lang)
+    except RosterError as exc:
+        for line in exc.lines():
+            _err(line)
+        _err(t(lang, "{file}: refused, nothing was changed", file=path))
+        return EXIT_USAGE
+    return asyncio.run(_import(settings, roster, path))
+
+
+async def _import(settings: Settings, roster: Roster, path: Path) -> int:
+    from storage.db import make_engine, migrate
+    from storage.roster_store import import_roster
+
+    lang = settings.language
+    engine = make_engine(settings.db)
+    try:
+        await migrate(engine)
+        report = await import_roster(engine, roster, now=datetime.now(UTC))
+    except RosterError as exc:
+        for problem in exc.problems:
+            _err(format_problem(str(path), problem))
+        return EXIT_USAGE
+    except SQLAlchemyError as exc:
+        _err(t(lang, "database error, nothing was changed: {reason}", reason=exc))
+        return EXIT_FAILED
+    finally:
+        await engine.dispose()
+    if not report.changed:
+        print(
+            t(
+                lang,
+                "{file}: already up to date ({people} people, {branches} branches)",
+                file=path,
+                people=report.people.unchanged,
+                branches=report.branches.unchanged,
+            )
+        )
+        return EXIT_OK
+    p, b = report.people, report.branches
+    print(
+        t(
+            lang,
+            "{file}: imported. People: {p_new} new, {p_upd} updated, {p_off} deactivated, "
+            "{p_same} unchanged. Branches: {b_new} new, {b_upd} updated, {b_off} deactivated, "
+            "{b_same} unchanged.",
+            file=path,
+            p_new=p.created,
+            p_upd=p.updated,
+            p_off=p.deactivated,
+            p_same=p.unchanged,
+            b_new=b.created,
+            b_upd=b.updated,
+            b_off=b.deactivated,
+            b_same=b.unchanged,
+        )
+    )
+    if report.unbound:
+        print(
+            t(
+                lang,
+                "Telegram accounts given to someone else by the file were unbound from: {keys}",
+                keys=", ".join(report.unbound),
+            )
+        )
+    return EXIT_OK
+
+
+def _invite(key: str, days: int) -> int:
+    settings = load_settings(require_token=False)
+    if days < 1:
+        _err(t(settings.language, "--days must be at least 1"))
+        return EXIT_USAGE
+    return asyncio.run(_make_invite(settings, key, timedelta(days=days)))
+
+
+async def _make_invite(settings: Settings, key: str, ttl: timedelta) -> int:
+    from storage.db import make_engine, migrate
+    from storage.invites import create_invite, person_id_by_key
+
+    lang = settings.language
+    now = datetime.now(UTC)
+    engine = make_engine(settings.db)
+    try:
+        await migrate(engine)
+        async with engine.begin() as conn:
+            person_id = await person_id_by_key(conn, key)
+            if person_id is None:
+                _err(t(lang, "no active person with the key '{key}' in the roster", key=key))
+                return EXIT_USAGE
+            code = await create_invite(
+                conn, person_id=person_id, created_by_id=None, now=now, ttl=ttl
+            )
+    except SQLAlchemyError as exc:
+        _err(t(lang, "database error, nothing was changed: {reason}", reason=exc))
+        return EXIT_FAILED
+    finally:
+        await engine.dispose()
+    until = (now + ttl).astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
+    if settings.username:
+        print(
+            t(
+                lang,
+                "Invite for '{key}', valid until {until}: https://t.me/{bot}?start={code}",
+                key=key,
+                until=until,
+                bot=settings.username,
+                code=code,
+            )
+        )
+    else:
+        print(
+            t(
+                lang,
+                "Invite code for '{key}', valid until {until}: {code} "
+                "(send /start {code} to the bot)",
+                key=key,
+                until=until,
+                code=code,
+            )
+        )
+    return EXIT_OK

@@ -1,0 +1,119 @@
+"""The roster file: who is who, which branch serves which department, how to escalate.
+
+`parse_roster` turns the YAML text into frozen values or refuses it whole with every
+problem and its line (DESIGN.md §6): a half-applied roster could leave a department
+without a branch or an alert without a recipient, so nothing is applied until all of it
+is sound. Pure: no SQL, no Telegram; `storage.roster_store` applies the result.
+"""
+
+from __future__ import annotations
+
+from bot.domain.escalation import DEFAULT_CHAINS
+from bot.i18n import DEFAULT_LANGUAGE, t
+from bot.roster_check import Checker
+from bot.roster_model import BranchSpec, PersonSpec, Roster, RosterProblem
+from bot.roster_yaml import YamlLoadError, is_mapping, key_line, load_yaml, plain
+
+__all__ = [
+    "EXTRA_SECTIONS",
+    "BranchSpec",
+    "PersonSpec",
+    "Roster",
+    "RosterError",
+    "RosterProblem",
+    "format_problem",
+    "parse_roster",
+]
+
+# Optional top-level sections kept raw (as plain data) for the features that use them.
+EXTRA_SECTIONS: tuple[str, ...] = (
+    "working_hours",
+    "working_days",
+    "holidays",
+    "care_plans",
+    "duties",
+    "rota",
+    "take_timeout",
+    "resolve_deadline",
+    "confirm_timeout",
+    "digest",
+    "language",
+    "timezone",
+)
+SECTIONS: tuple[str, ...] = (
+    "people",
+    "branches",
+    "committee",
+    "supervisors",
+    "escalation",
+    *EXTRA_SECTIONS,
+)
+
+
+class RosterError(Exception):
+    """The roster was refused; nothing of it may be applied."""
+
+    def __init__(self, problems: list[RosterProblem], filename: str = "roster") -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+        self.filename = filename
+        super().__init__(str(self))
+
+    def lines(self) -> list[str]:
+        """``FILE:LINE: reason`` per problem, as compilers print them (editors jump there)."""
+        return [format_problem(self.filename, p) for p in self.problems]
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+def format_problem(filename: str, problem: RosterProblem) -> str:
+    if problem.line is None:
+        return f"{filename}: {problem.message}"
+    return f"{filename}:{problem.line}: {problem.message}"
+
+
+def parse_roster(text: str, filename: str, *, lang: str = DEFAULT_LANGUAGE) -> Roster:
+    """Parse and check the roster text; raise `RosterError` listing every problem."""
+    try:
+        doc = load_yaml(text)
+    except YamlLoadError as exc:
+        if exc.duplicate_key is not None:
+            message = t(lang, "the key '{key}' is written twice here", key=exc.duplicate_key)
+        else:
+            message = t(lang, "this is not valid YAML: {reason}", reason=exc.reason)
+        raise RosterError([RosterProblem(exc.line, message)], filename) from None
+    if doc is None:
+        raise RosterError([RosterProblem(None, t(lang, "the roster file is empty"))], filename)
+    if not is_mapping(doc):
+        message = t(lang, "the roster must be a mapping of sections (people:, branches:, ...)")
+        raise RosterError([RosterProblem(1, message)], filename)
+
+    check = Checker(lang)
+    for key in doc:
+        if str(key) not in SECTIONS:
+            check.problem(
+                key_line(doc, key),
+                "unknown section '{key}' (known: {allowed})",
+                key=key,
+                allowed=", ".join(SECTIONS),
+            )
+    people = check.people(doc)
+    known = {p.key for p in people}
+    branches = check.branches(doc, known)
+    committee = check.key_list(doc, "committee", known, required=True)
+    supervisors = check.key_list(doc, "supervisors", known, required=False)
+    check.departments_have_branches(people, branches)
+    escalation = check.escalation(doc)
+    check.care_plans(doc, known, {b.key for b in branches})
+    if check.problems:
+        raise RosterError(check.problems, filename)
+    chains = dict(DEFAULT_CHAINS)
+    chains.update(escalation)
+    return Roster(
+        people=tuple(people),
+        branches=tuple(branches),
+        committee=tuple(committee),
+        supervisors=tuple(supervisors),
+        escalation=chains,
+        extras={str(k): plain(v) for k, v in doc.items() if str(k) in EXTRA_SECTIONS},
+    )

@@ -1,0 +1,57 @@
+"""The roster's values: what `bot.roster.parse_roster` returns (re-exported there).
+
+Frozen, so a parsed roster can be handed around (CLI, import, tests) without anyone
+changing it on the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.escalation import Chain
+from bot.domain.kinds import Urgency
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    key: str
+    name: str
+    telegram_id: int | None = None
+    department: str | None = None
+    handles: tuple[str, ...] = ()  # HANDLE_TOPICS values: "120", "110", categories
+    family_of: str | None = None  # the employee this family member belongs to
+    phone: str | None = None
+    note: str | None = None
+    language: str | None = None  # the person's own language, if not the deployment's
+
+
+@dataclass(frozen=True)
+class BranchSpec:
+    key: str
+    name: str
+    departments: tuple[str, ...]
+    secretary: str
+    members: tuple[str, ...]  # in the order "one in turn" routing goes through them
+
+
+@dataclass(frozen=True)
+class Roster:
+    people: tuple[PersonSpec, ...]
+    branches: tuple[BranchSpec, ...]
+    committee: tuple[str, ...]
+    supervisors: tuple[str, ...]
+    escalation: dict[Urgency, Chain]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def person(self, key: str) -> PersonSpec | None:
+        return next((p for p in self.people if p.key == key), None)
+
+    def branch(self, key: str) -> BranchSpec | None:
+        return next((b for b in self.branches if b.key == key), None)
+
+
+@dataclass(frozen=True)
+class RosterProblem:
+    line: int | None  # 1-based line in the file, when known
+    message: str  # one translated sentence

@@ -1,0 +1,115 @@
+"""YAML reading for the roster: line numbers and plain Python values.
+
+The round-trip loader of ruamel.yaml remembers where every key and item was written
+(``.lc``), which is what lets a refused roster point at the line to fix. Everything
+here is tolerant of nodes that carry no position (values built by aliases, scalars):
+a problem without a line is still reported, just without ``:LINE``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+_DUPLICATE = re.compile(r'duplicate key "(?P<key>[^"]*)"')
+
+
+class YamlLoadError(Exception):
+    """The text is not one YAML document; ``line`` is 1-based when the parser knew it."""
+
+    def __init__(self, line: int | None, reason: str, duplicate_key: str | None) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+        self.duplicate_key = duplicate_key
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document with positions kept; raise `YamlLoadError`."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False  # two entries for one key is a mistake, not an override
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        reason = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        match = _DUPLICATE.search(str(exc.problem or ""))
+        return _raise(line, reason, match.group("key") if match else None)
+    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+        # e.g. a date like 2026-13-45: the constructor raises without a position.
+        return _raise(None, str(exc) or type(exc).__name__, None)
+
+
+def _raise(line: int | None, reason: str, duplicate_key: str | None) -> Any:
+    raise YamlLoadError(line, reason, duplicate_key)
+
+
+def is_mapping(node: Any) -> bool:
+    return isinstance(node, dict)
+
+
+def is_list(node: Any) -> bool:
+    return isinstance(node, list)
+
+
+def node_line(node: Any) -> int | None:
+    """The line a mapping or sequence starts on."""
+    lc = getattr(node, "lc", None)
+    line = getattr(lc, "line", None)
+    return line + 1 if isinstance(line, int) else None
+
+
+def key_line(mapping: Any, key: Any) -> int | None:
+    """The line where ``key`` is written in ``mapping`` (else where the mapping starts)."""
+    try:
+        return int(mapping.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return node_line(mapping)
+
+
+def item_line(seq: Any, index: int, fallback: int | None) -> int | None:
+    """The line of the ``index``-th item of ``seq``."""
+    try:
+        return int(seq.lc.item(index)[0]) + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return node_line(seq) or fallback
+
+
+def plain(node: Any) -> Any:
+    """Turn ruamel's commented containers and scalar subclasses into plain Python data.
+
+    Dates stay `date`/`datetime` (later features parse them); tagged or exotic scalars
+    become their text, so the result can always be stored once dates are made ISO text.
+    """
+    if node is None or isinstance(node, bool):
+        return node
+    if isinstance(node, dict):
+        return {plain(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [plain(v) for v in node]
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, datetime | date):
+        return node
+    value = getattr(node, "value", None)  # TaggedScalar
+    return str(value if value is not None else node)
+
+
+def json_safe(value: Any) -> Any:
+    """`plain` data made JSON-storable: dates as ISO text, keys as text."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

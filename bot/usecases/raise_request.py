@@ -1,0 +1,130 @@
+"""Raise a request: stored, numbered and alerted in one transaction, before any question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.domain.authz import Actor
+from bot.domain.escalation import DEFAULT_CHAINS, Audience, Chain
+from bot.domain.kinds import DEFAULT_URGENCY, Category, Kind, Urgency
+from bot.domain.lifecycle import State
+from bot.i18n import t
+from bot.usecases.common import Ctx, alert_from, arm_escalation, notify
+from bot.usecases.uow import UnitOfWork
+from storage import queries
+from storage.queries import Person, Request
+from storage.tables import requests
+
+
+@dataclass
+class Raised:
+    request: Request
+    told: list[Person]
+    duplicate: bool = False  # the same update was delivered twice
+
+
+async def _chain(uow: UnitOfWork, urgency: Urgency) -> Chain:
+    stored = await queries.policy(uow.conn, "escalation")
+    if isinstance(stored, dict) and urgency.value in stored:
+        return Chain.from_json(stored[urgency.value])
+    return DEFAULT_CHAINS[urgency]
+
+
+async def raise_request(
+    uow: UnitOfWork,
+    ctx: Ctx,
+    actor: Actor,
+    *,
+    kind: Kind,
+    category: Category | None = None,
+    text: str = "",
+    update_id: int | None = None,
+) -> Raised:
+    """Store the request, alert its first reachable level, arm its escalation, tell the worker."""
+    conn = uow.conn
+    if update_id is not None:
+        existing = await conn.scalar(
+            select(requests.c.id).where(requests.c.source_update_id == update_id)
+        )
+        if existing is not None:
+            req = await queries.load_request(conn, int(existing))
+            assert req is not None
+            return Raised(req, [], duplicate=True)
+
+    person = await queries.person_by_chat(conn, actor.chat_id)
+    branch_id = await queries.branch_of_person(conn, person) if person else None
+    urgency = DEFAULT_URGENCY[kind]
+    chain = await _chain(uow, urgency)
+    # Unknown senders, and people no branch serves, go to the committee's level at once.
+    start = Audience.MEMBERS if branch_id is not None else Audience.COMMITTEE
+    result = await conn.execute(
+        requests.insert().values(
+            kind=kind.value,
+            category=category.value if category else None,
+            urgency=urgency.value,
+            state=State.OPEN.value,
+            branch_id=branch_id,
+            requester_id=person.id if person else None,
+            requester_chat_id=actor.chat_id,
+            requester_name=person.name if person else (actor.name or str(actor.chat_id)),
+            requester_department=person.department if person else None,
+            unregistered=person is None,
+            text=text,
+            level=int(start),
+            chain=chain.to_json(),
+            source_update_id=update_id,
+            created_at=uow.now,
+            updated_at=uow.now,
+        )
+    )
+    pk = result.inserted_primary_key
+    assert pk is not None
+    req = await queries.load_request(conn, int(pk[0]))
+    assert req is not None
+    await uow.event(
+        req.id,
+        "raised",
+        actor_id=actor.person_id,
+        actor_chat_id=actor.chat_id,
+        kind=kind.value,
+        category=req.category.value if req.category else None,
+        text=text,
+        unregistered=person is None,
+    )
+    alerted = await alert_from(uow, ctx, req, int(start))
+    if alerted.level != req.level:
+        await conn.execute(
+            requests.update().where(requests.c.id == req.id).values(level=alerted.level)
+        )
+    await uow.event(req.id, "alerted", level=alerted.level, to=[p.id for p in alerted.people])
+    await arm_escalation(uow, req, alerted.level)
+    names = "、".join(p.name for p in alerted.people) or t(ctx.lang, "the duty officers")
+    await notify(
+        uow,
+        req,
+        actor.chat_id,
+        t(
+            ctx.lang,
+            "✅ Request #{number} received. We are telling {names} now; you will hear from "
+            "whoever takes it. Reply to this message to add anything.",
+            number=req.id,
+            names=names,
+        ),
+        purpose="ack",
+    )
+    if not text and kind is not Kind.SERVICE:
+        await notify(
+            uow,
+            req,
+            actor.chat_id,
+            t(
+                ctx.lang,
+                "What happened, and where are you? Send text, a photo, a voice note or your "
+                "location: it goes straight to whoever handles request #{number}.",
+                number=req.id,
+            ),
+            purpose="ask",
+        )
+    return Raised(req, alerted.people)

@@ -1,0 +1,175 @@
+"""One transaction per use case: state, timeline event, outbox rows and deadlines together.
+
+Nobody is told anything until the transaction commits; then the dispatcher and the
+deadline engine are poked so they do not wait for their next sweep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.domain.kinds import Urgency
+from storage.tables import deadlines, events, outbox
+
+
+class Wakeups(Protocol):
+    """What must hear about a commit: the outbox dispatcher and the deadline scheduler."""
+
+    def outbox_changed(self) -> None: ...
+
+    def deadline_armed(self, due_at: datetime) -> None: ...
+
+
+class NoWakeups:
+    def outbox_changed(self) -> None:
+        pass
+
+    def deadline_armed(self, due_at: datetime) -> None:
+        pass
+
+
+class Priority:
+    """Outbox priorities: lower goes first."""
+
+    CRITICAL = 0
+    HIGH = 1
+    NORMAL = 2
+    LOW = 3  # reminders and digests
+
+    @staticmethod
+    def of(urgency: Urgency) -> int:
+        return {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}[urgency]
+
+
+@dataclass
+class Send:
+    """A message to send, as Bot API method and parameters."""
+
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    priority: int
+    purpose: str
+    request_id: int | None = None
+    recipient_id: int | None = None
+    ref_id: int | None = None
+    level: int | None = None
+
+
+class UnitOfWork:
+    """An open transaction plus the outbox rows and deadlines it has written."""
+
+    def __init__(self, engine: AsyncEngine, wakeups: Wakeups, now: datetime) -> None:
+        self._engine = engine
+        self._wakeups = wakeups
+        self.now = now
+        self._conn: AsyncConnection | None = None
+        self._sent = False
+        self._earliest: datetime | None = None
+
+    @property
+    def conn(self) -> AsyncConnection:
+        assert self._conn is not None, "use the unit of work as an async context manager"
+        return self._conn
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._conn = await self._engine.connect()
+        await self._conn.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self.conn
+        try:
+            if exc_type is None:
+                await conn.commit()
+            else:
+                await conn.rollback()
+        finally:
+            await conn.close()
+        if exc_type is None:
+            if self._sent:
+                self._wakeups.outbox_changed()
+            if self._earliest is not None:
+                self._wakeups.deadline_armed(self._earliest)
+
+    async def event(
+        self,
+        request_id: int,
+        type_: str,
+        *,
+        actor_id: int | None = None,
+        actor_chat_id: int | None = None,
+        **data: Any,
+    ) -> None:
+        """Append to the request's timeline (never updated, never deleted)."""
+        await self.conn.execute(
+            events.insert().values(
+                request_id=request_id,
+                at=self.now,
+                type=type_,
+                actor_id=actor_id,
+                actor_chat_id=actor_chat_id,
+                data=data,
+            )
+        )
+
+    async def send(self, msg: Send, *, not_before: datetime | None = None) -> int:
+        """Queue a message in the outbox; returns its row id (to edit it later)."""
+        result = await self.conn.execute(
+            outbox.insert().values(
+                chat_id=msg.chat_id,
+                priority=msg.priority,
+                method=msg.method,
+                payload=msg.payload,
+                request_id=msg.request_id,
+                recipient_id=msg.recipient_id,
+                purpose=msg.purpose,
+                ref_id=msg.ref_id,
+                level=msg.level,
+                status="pending",
+                attempts=0,
+                not_before=not_before or self.now,
+                created_at=self.now,
+            )
+        )
+        self._sent = True
+        pk = result.inserted_primary_key
+        assert pk is not None
+        return int(pk[0])
+
+    async def arm(
+        self, kind: str, due_at: datetime, *, request_id: int | None = None, **data: Any
+    ) -> None:
+        """Write a deadline row; the scheduler only caches the earliest one."""
+        await self.conn.execute(
+            deadlines.insert().values(
+                request_id=request_id,
+                kind=kind,
+                due_at=due_at,
+                status="pending",
+                data=data,
+                created_at=self.now,
+            )
+        )
+        if self._earliest is None or due_at < self._earliest:
+            self._earliest = due_at
+
+    async def disarm(self, request_id: int, *kinds: str) -> None:
+        """Cancel the request's pending deadlines (of the given kinds, or all)."""
+        stmt = update(deadlines).where(
+            deadlines.c.request_id == request_id, deadlines.c.status == "pending"
+        )
+        if kinds:
+            stmt = stmt.where(deadlines.c.kind.in_(kinds))
+        await self.conn.execute(stmt.values(status="cancelled", fired_at=self.now))

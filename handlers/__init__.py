@@ -1,0 +1,39 @@
+"""Telegram in and out. ``register`` wires every handler in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import buttons, intake, talk, views
+from handlers.errors import on_error
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    commands = [
+        ("120", intake.emergency),
+        ("110", intake.trouble),
+        ("request", intake.request_start),
+        ("cancel", intake.cancel),
+        ("start", views.start),
+        ("help", views.help_),
+        ("mine", views.mine),
+        ("status", views.status),
+        ("resolve", views.resolve),
+        ("invite", views.invite),
+    ]
+    for name, callback in commands:
+        app.add_handler(CommandHandler(name, callback, filters=private))
+    app.add_handler(CallbackQueryHandler(buttons.on_button))
+    app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, talk.on_edit))
+    app.add_handler(MessageHandler(private & filters.COMMAND, views.help_))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, talk.on_message))
+    app.add_error_handler(on_error)

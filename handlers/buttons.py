@@ -1,0 +1,84 @@
+"""Every inline button press: unpack, re-authorise through the use case, answer briefly."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.callbacks import Button, Verb, unpack
+from bot.i18n import t
+from bot.textfit import shorten
+from bot.usecases import actions
+from bot.usecases.common import Refused
+from handlers import intake
+from handlers.common import Context, actor_of, lang, services
+
+log = logging.getLogger(__name__)
+
+ANSWER_LIMIT = 200
+
+_DONE = {
+    Verb.TAKE: "You took request #{number}.",
+    Verb.RELEASE: "You released request #{number}.",
+    Verb.RESOLVE: "Request #{number} is marked resolved; the worker is asked to confirm.",
+    Verb.CONFIRM: "Thank you!",
+    Verb.REJECT: "Sent back to whoever handled it.",
+    Verb.RATE: "Thank you for your rating.",
+}
+
+
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    lg = lang(context)
+    button = unpack(query.data)
+    if button is None:
+        await _answer(update, t(lg, "This button is no longer valid."))
+        return
+    try:
+        if button.verb in intake.VERBS:
+            text = await intake.VERBS[button.verb](update, context, button)
+        else:
+            text = await _lifecycle(update, context, button)
+    except Refused as refused:
+        await _answer(update, refused.text(lg), alert=True)
+        return
+    await _answer(update, text)
+    if button.verb in (Verb.CONFIRM, Verb.REJECT, Verb.RATE, Verb.DRAFT, Verb.CATEGORY):
+        # The worker's question is answered: take its buttons away so it is not pressed twice.
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except TelegramError as exc:
+            log.info("could not remove buttons: %s", exc)
+
+
+async def _lifecycle(update: Update, context: Context, button: Button) -> str:
+    svc = services(context)
+    actor = await actor_of(context, update)
+    number = button.number
+    async with svc.uow() as uow:
+        if button.verb is Verb.TAKE:
+            await actions.take(uow, svc.ctx, actor, number)
+        elif button.verb is Verb.RELEASE:
+            await actions.release(uow, svc.ctx, actor, number)
+        elif button.verb is Verb.RESOLVE:
+            await actions.resolve(uow, svc.ctx, actor, number)
+        elif button.verb is Verb.CONFIRM:
+            await actions.confirm(uow, svc.ctx, actor, number)
+        elif button.verb is Verb.REJECT:
+            await actions.reject(uow, svc.ctx, actor, number)
+        elif button.verb is Verb.RATE:
+            stars = int(button.arg) if button.arg and button.arg.isdigit() else 0
+            await actions.rate(uow, svc.ctx, actor, number, stars)
+    return t(lang(context), _DONE[button.verb], number=number)
+
+
+async def _answer(update: Update, text: str, *, alert: bool = False) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.answer(shorten(text, ANSWER_LIMIT), show_alert=alert)
+    except TelegramError as exc:  # a query older than Telegram keeps them: nothing to answer
+        log.info("could not answer callback query: %s", exc)

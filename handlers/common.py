@@ -1,0 +1,82 @@
+"""What every handler needs: the services, the actor behind an update, a reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot.domain.authz import Actor
+from bot.i18n import t
+from bot.render import text_message
+from bot.services import Services
+from bot.textfit import TEXT_LIMIT, split
+from bot.usecases.relay import Media
+from storage import queries
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def services(context: Context) -> Services:
+    found = context.application.bot_data["services"]
+    assert isinstance(found, Services)
+    return found
+
+
+def lang(context: Context) -> str:
+    return services(context).ctx.lang
+
+
+async def actor_of(context: Context, update: Update) -> Actor:
+    user = update.effective_user
+    assert user is not None
+    async with services(context).engine.connect() as conn:
+        return await queries.load_actor(conn, user.id, user.full_name)
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    """Answer in the chat directly (read-only answers); long ones are split."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    pieces = split(text, TEXT_LIMIT) if text else [text]
+    for i, piece in enumerate(pieces):
+        extra = kwargs if i == len(pieces) - 1 else {}
+        await chat.send_message(text_message(piece)["text"], **extra)
+
+
+def command_text(message: Message) -> str:
+    """What follows the command, exactly as written (spaces and line breaks kept)."""
+    raw = message.text or message.caption or ""
+    parts = raw.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def parse_number(context: Context) -> int | None:
+    args = context.args or []
+    if not args:
+        return None
+    token = args[0].lstrip("#")
+    return int(token) if token.isdigit() and len(token) <= 12 else None
+
+
+def media_of(message: Message) -> Media | None:
+    """What non-text content a message carries, if any."""
+    mid = message.message_id
+    if message.photo:
+        return Media("photo", mid, file_id=message.photo[-1].file_id)
+    if message.location:
+        loc = message.location
+        return Media("location", mid, latitude=loc.latitude, longitude=loc.longitude)
+    for kind in ("voice", "audio", "video", "video_note", "document", "sticker", "animation"):
+        item = getattr(message, kind, None)
+        if item is not None:
+            return Media(kind, mid, file_id=item.file_id)
+    if message.contact:
+        return Media("contact", mid)
+    return None
+
+
+def usage(lang_: str, command: str) -> str:
+    return t(lang_, "Usage: {command}", command=command)

@@ -1,0 +1,73 @@
+"""Free messages: the /request form, or talk between a worker and whoever handles it."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.i18n import t
+from bot.usecases.common import Refused
+from bot.usecases.relay import NoTarget, find_target, relay
+from handlers import intake
+from handlers.common import Context, actor_of, lang, media_of, reply, services
+
+
+async def on_message(update: Update, context: Context) -> None:
+    message = update.effective_message
+    assert message is not None
+    draft = intake.draft_for(context)
+    if draft is not None:
+        await intake.add_to_draft(update, context, draft)
+        return
+    svc = services(context)
+    lg = lang(context)
+    actor = await actor_of(context, update)
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    text = message.text or message.caption or ""
+    try:
+        async with svc.uow() as uow:
+            target = await find_target(uow, actor, reply_to)
+            await relay(uow, svc.ctx, actor, target, text=text, media=media_of(message))
+    except NoTarget:
+        await reply(update, help_text(lg, registered=actor.registered))
+    except Refused as refused:
+        await reply(update, refused.text(lg))
+
+
+async def on_edit(update: Update, context: Context) -> None:
+    """An edited message is passed on as a new message; the original stays on the timeline."""
+    message = update.edited_message
+    if message is None or not (message.text or message.caption):
+        return
+    if (message.text or "").startswith("/"):
+        return  # editing a command does not raise a second request
+    svc = services(context)
+    lg = lang(context)
+    actor = await actor_of(context, update)
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    text = t(lg, "(edited) {text}", text=message.text or message.caption or "")
+    try:
+        async with svc.uow() as uow:
+            target = await find_target(uow, actor, reply_to)
+            await relay(uow, svc.ctx, actor, target, text=text)
+    except (NoTarget, Refused):
+        return
+
+
+def help_text(lg: str, *, registered: bool) -> str:
+    text = t(
+        lg,
+        "Branch 110/120 help line.\n"
+        "/120 what happened — medical emergency\n"
+        "/110 what happened — trouble, accident, conflict\n"
+        "/request — ask for a service (reimbursement, gear, insurance, …)\n"
+        "/mine — your requests\n"
+        "/status N — the whole story of request N\n"
+        "/cancel N — withdraw request N",
+    )
+    if not registered:
+        text += "\n\n" + t(
+            lg,
+            "You are not in the roster yet: /120 and /110 still reach the duty officers. "
+            "Ask your branch secretary for an invite link to register.",
+        )
+    return text

@@ -1,0 +1,114 @@
+"""/start, /help, /mine, /status, /resolve and /invite."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.i18n import t
+from bot.usecases import actions, views
+from bot.usecases.common import Refused
+from bot.usecases.registration import bind_invite, invite_link, make_invite
+from handlers.common import (
+    Context,
+    actor_of,
+    command_text,
+    lang,
+    parse_number,
+    reply,
+    services,
+    usage,
+)
+from handlers.talk import help_text
+
+
+async def start(update: Update, context: Context) -> None:
+    lg = lang(context)
+    svc = services(context)
+    code = (context.args or [""])[0]
+    user = update.effective_user
+    assert user is not None
+    if code:
+        try:
+            async with svc.uow() as uow:
+                name = await bind_invite(uow, code=code, chat_id=user.id)
+        except Refused as refused:
+            await reply(update, refused.text(lg))
+            return
+        await reply(update, t(lg, "Welcome, {name}! Your account is registered.", name=name))
+    actor = await actor_of(context, update)
+    greeting = t(lg, "Hello, {name}.", name=actor.name) if actor.registered else t(lg, "Hello.")
+    await reply(update, greeting + "\n\n" + help_text(lg, registered=actor.registered))
+
+
+async def help_(update: Update, context: Context) -> None:
+    actor = await actor_of(context, update)
+    await reply(update, help_text(lang(context), registered=actor.registered))
+
+
+async def mine(update: Update, context: Context) -> None:
+    svc = services(context)
+    actor = await actor_of(context, update)
+    async with svc.uow() as uow:
+        text = await views.mine(uow, svc.ctx, actor)
+    await reply(update, text)
+
+
+async def status(update: Update, context: Context) -> None:
+    lg = lang(context)
+    number = parse_number(context)
+    if number is None:
+        await reply(update, usage(lg, "/status N"))
+        return
+    svc = services(context)
+    actor = await actor_of(context, update)
+    try:
+        async with svc.uow() as uow:
+            text = await views.status(uow, svc.ctx, actor, number)
+    except Refused as refused:
+        text = refused.text(lg)
+    await reply(update, text)
+
+
+async def resolve(update: Update, context: Context) -> None:
+    """/resolve N summary — resolve with a summary the worker sees."""
+    lg = lang(context)
+    number = parse_number(context)
+    message = update.effective_message
+    if number is None or message is None:
+        await reply(update, usage(lg, "/resolve N [summary]"))
+        return
+    summary = command_text(message).lstrip("#").removeprefix(str(number)).strip()
+    svc = services(context)
+    actor = await actor_of(context, update)
+    try:
+        async with svc.uow() as uow:
+            await actions.resolve(uow, svc.ctx, actor, number, summary)
+    except Refused as refused:
+        await reply(update, refused.text(lg))
+        return
+    await reply(
+        update,
+        t(
+            lg,
+            "Request #{number} is marked resolved; the worker is asked to confirm.",
+            number=number,
+        ),
+    )
+
+
+async def invite(update: Update, context: Context) -> None:
+    """/invite KEY — a secretary's one-time link for someone of their branch."""
+    lg = lang(context)
+    args = context.args or []
+    if len(args) != 1:
+        await reply(update, usage(lg, "/invite PERSON_KEY"))
+        return
+    svc = services(context)
+    actor = await actor_of(context, update)
+    try:
+        async with svc.uow() as uow:
+            code = await make_invite(uow, actor, args[0])
+    except Refused as refused:
+        await reply(update, refused.text(lg))
+        return
+    await reply(update, invite_link(lg, code, svc.bot_username))

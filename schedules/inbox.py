@@ -1,0 +1,90 @@
+"""The inbox: each incoming update is a row, keyed by update_id, before it is acted on.
+
+A repeat of an update is dropped; one recorded but not finished (the process died) is
+finished after the restart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.tables import inbox
+
+
+async def record(engine: AsyncEngine, updates: list[dict[str, Any]], now: datetime) -> list[int]:
+    """Store new updates (one transaction); return the ids that were not already known."""
+    if not updates:
+        return []
+    ids = [int(u["update_id"]) for u in updates]
+    async with engine.begin() as conn:
+        known: set[int] = set(
+            await conn.scalars(select(inbox.c.update_id).where(inbox.c.update_id.in_(ids)))
+        )
+        fresh = [u for u in updates if int(u["update_id"]) not in known]
+        seen: set[int] = set()
+        rows: list[dict[str, Any]] = []
+        for u in fresh:
+            uid = int(u["update_id"])
+            if uid in seen:
+                continue
+            seen.add(uid)
+            rows.append({"update_id": uid, "received_at": now, "status": "received", "payload": u})
+        if rows:
+            await conn.execute(inbox.insert(), rows)
+    return [int(r["update_id"]) for r in rows]
+
+
+async def begin(
+    engine: AsyncEngine, update_id: int, payload: dict[str, Any], now: datetime
+) -> bool:
+    """Claim an update for processing; False if it was already processed or is in progress."""
+    async with engine.begin() as conn:
+        status = await conn.scalar(select(inbox.c.status).where(inbox.c.update_id == update_id))
+        if status is None:
+            await conn.execute(
+                inbox.insert().values(
+                    update_id=update_id, received_at=now, status="processing", payload=payload
+                )
+            )
+            return True
+        result = await conn.execute(
+            update(inbox)
+            .where(inbox.c.update_id == update_id, inbox.c.status == "received")
+            .values(status="processing")
+        )
+        return result.rowcount == 1
+
+
+async def finish(engine: AsyncEngine, update_id: int) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(inbox).where(inbox.c.update_id == update_id).values(status="done")
+        )
+
+
+async def unfinished(engine: AsyncEngine) -> list[dict[str, Any]]:
+    """Updates left behind by a crash, oldest first, reset to be processed again."""
+    async with engine.begin() as conn:
+        rows = (
+            await conn.execute(
+                select(inbox.c.update_id, inbox.c.payload)
+                .where(inbox.c.status.in_(("received", "processing")))
+                .order_by(inbox.c.update_id)
+            )
+        ).all()
+        await conn.execute(
+            update(inbox).where(inbox.c.status == "processing").values(status="received")
+        )
+    return [dict(r.payload) for r in rows]
+
+
+async def last_update_id(engine: AsyncEngine) -> int | None:
+    from sqlalchemy import func
+
+    async with engine.connect() as conn:
+        found = await conn.scalar(select(func.max(inbox.c.update_id)))
+    return int(found) if found is not None else None

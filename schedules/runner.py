@@ -1,0 +1,80 @@
+"""Keep the next deadline wake-up armed in PTB's JobQueue (APScheduler), plus a slow sweep.
+
+The JobQueue holds one job: the earliest pending deadline. Every commit that arms an
+earlier deadline re-arms it; the sweep catches anything else (a deadline written by
+another process, a clock jump).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram.ext import JobQueue
+
+from bot.clock import Clock
+from schedules.deadlines import DeadlineEngine
+from schedules.outbox import Dispatcher
+
+log = logging.getLogger(__name__)
+
+WAKEUP_JOB = "deadline-wakeup"
+SWEEP_SECONDS = 30.0
+
+
+class Wakeups:
+    """Pokes the dispatcher after a commit with messages, re-arms after one with deadlines."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.dispatcher: Dispatcher | None = None
+        self.deadlines: DeadlineEngine | None = None
+        self.job_queue: JobQueue[Any] | None = None
+        self._armed_at: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    def outbox_changed(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+    def deadline_armed(self, due_at: datetime) -> None:
+        if self.job_queue is None:
+            return
+        if self._armed_at is None or due_at < self._armed_at:
+            self._arm(due_at)
+
+    def _arm(self, due_at: datetime) -> None:
+        assert self.job_queue is not None
+        for job in self.job_queue.get_jobs_by_name(WAKEUP_JOB):
+            job.schedule_removal()
+        self._armed_at = due_at
+        delay = max((due_at - self._clock.now()).total_seconds(), 0.0)
+        self.job_queue.run_once(self._wake_job, when=timedelta(seconds=delay), name=WAKEUP_JOB)
+
+    async def _wake_job(self, _context: object) -> None:
+        self._armed_at = None
+        await self.fire_due()
+
+    async def fire_due(self) -> int:
+        """Fire what is due and arm the next wake-up; one at a time."""
+        if self.deadlines is None:
+            return 0
+        async with self._lock:
+            fired = await self.deadlines.tick()
+            upcoming = await self.deadlines.next_due()
+        if upcoming is not None and self.job_queue is not None:
+            if self._armed_at is None or upcoming < self._armed_at:
+                self._arm(upcoming)
+        return fired
+
+    def start(self, job_queue: JobQueue[Any]) -> None:
+        self.job_queue = job_queue
+        job_queue.run_repeating(self._sweep, interval=SWEEP_SECONDS, first=SWEEP_SECONDS)
+
+    async def _sweep(self, _context: object) -> None:
+        try:
+            await self.fire_due()
+        except Exception:
+            log.exception("deadline sweep failed")

@@ -1,0 +1,251 @@
+"""Reads the use cases share: who someone is, what a request is, who to alert."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.authz import Actor, RequestFacts
+from bot.domain.escalation import Chain
+from bot.domain.kinds import Category, Kind, Urgency
+from bot.domain.lifecycle import State
+from bot.domain.routing import Candidate
+from storage.tables import (
+    branch_departments,
+    branch_members,
+    branches,
+    outbox,
+    people,
+    policies,
+    requests,
+    roles,
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    key: str
+    name: str
+    telegram_id: int | None
+    department: str | None
+    handles: frozenset[str]
+    family_of_id: int | None
+    unreachable: bool
+    away_until: datetime | None
+
+
+def _person(row: Any) -> Person:
+    return Person(
+        id=row.id,
+        key=row.key,
+        name=row.name,
+        telegram_id=row.telegram_id,
+        department=row.department,
+        handles=frozenset(row.handles or ()),
+        family_of_id=row.family_of_id,
+        unreachable=row.unreachable_since is not None,
+        away_until=row.away_until,
+    )
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    kind: Kind
+    category: Category | None
+    urgency: Urgency
+    state: State
+    branch_id: int | None
+    requester_id: int | None
+    requester_chat_id: int
+    requester_name: str
+    requester_department: str | None
+    unregistered: bool
+    text: str
+    owner_id: int | None
+    level: int
+    chain: Chain
+    rating: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def facts(self) -> RequestFacts:
+        return RequestFacts(self.branch_id, self.requester_chat_id, self.owner_id)
+
+
+def _request(row: Any) -> Request:
+    return Request(
+        id=row.id,
+        kind=Kind(row.kind),
+        category=Category(row.category) if row.category else None,
+        urgency=Urgency(row.urgency),
+        state=State(row.state),
+        branch_id=row.branch_id,
+        requester_id=row.requester_id,
+        requester_chat_id=row.requester_chat_id,
+        requester_name=row.requester_name,
+        requester_department=row.requester_department,
+        unregistered=row.unregistered,
+        text=row.text,
+        owner_id=row.owner_id,
+        level=row.level,
+        chain=Chain.from_json(row.chain),
+        rating=row.rating,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def person_by_chat(conn: AsyncConnection, chat_id: int) -> Person | None:
+    row = (
+        await conn.execute(
+            select(people).where(people.c.telegram_id == chat_id, people.c.active.is_(True))
+        )
+    ).first()
+    return _person(row) if row else None
+
+
+async def person_by_id(conn: AsyncConnection, person_id: int) -> Person | None:
+    row = (await conn.execute(select(people).where(people.c.id == person_id))).first()
+    return _person(row) if row else None
+
+
+async def people_by_ids(conn: AsyncConnection, ids: list[int]) -> dict[int, Person]:
+    if not ids:
+        return {}
+    rows = await conn.execute(select(people).where(people.c.id.in_(ids)))
+    return {r.id: _person(r) for r in rows}
+
+
+async def load_actor(conn: AsyncConnection, chat_id: int, fallback_name: str = "") -> Actor:
+    """Build the Actor behind a chat: who they are and which roles they hold."""
+    person = await person_by_chat(conn, chat_id)
+    if person is None:
+        return Actor(chat_id=chat_id, name=fallback_name)
+    member_of: Any = await conn.scalars(
+        select(branch_members.c.branch_id)
+        .join(branches, branches.c.id == branch_members.c.branch_id)
+        .where(branch_members.c.person_id == person.id, branches.c.active.is_(True))
+    )
+    secretary_of: Any = await conn.scalars(
+        select(branches.c.id).where(
+            branches.c.secretary_id == person.id, branches.c.active.is_(True)
+        )
+    )
+    held: set[str] = set(await conn.scalars(select(roles.c.role).where(roles.c.person_id == person.id)))
+    return Actor(
+        chat_id=chat_id,
+        person_id=person.id,
+        name=person.name,
+        member_of=frozenset(member_of),
+        secretary_of=frozenset(secretary_of),
+        committee="committee" in held,
+        supervisor="supervisor" in held,
+    )
+
+
+async def load_request(conn: AsyncConnection, request_id: int) -> Request | None:
+    row = (await conn.execute(select(requests).where(requests.c.id == request_id))).first()
+    return _request(row) if row else None
+
+
+async def requests_where(conn: AsyncConnection, *conditions: Any, limit: int = 20) -> list[Request]:
+    rows = await conn.execute(
+        select(requests).where(and_(*conditions)).order_by(requests.c.id.desc()).limit(limit)
+    )
+    return [_request(r) for r in rows]
+
+
+async def branch_of_person(conn: AsyncConnection, person: Person) -> int | None:
+    """The branch a person's requests belong to: their department's, else the one they serve.
+
+    A family member's requests go to the branch of the employee they belong to.
+    """
+    if person.family_of_id is not None and person.department is None:
+        employee = await person_by_id(conn, person.family_of_id)
+        if employee is not None and employee.family_of_id is None:
+            return await branch_of_person(conn, employee)
+    if person.department:
+        found = await conn.scalar(
+            select(branch_departments.c.branch_id)
+            .join(branches, branches.c.id == branch_departments.c.branch_id)
+            .where(
+                branch_departments.c.department == person.department,
+                branches.c.active.is_(True),
+            )
+        )
+        if found is not None:
+            return int(found)
+    served = await conn.scalar(
+        select(branch_members.c.branch_id).where(branch_members.c.person_id == person.id)
+    )
+    if served is None:
+        served = await conn.scalar(
+            select(branches.c.id).where(branches.c.secretary_id == person.id)
+        )
+    return int(served) if served is not None else None
+
+
+async def branch_members_as_candidates(
+    conn: AsyncConnection, branch_id: int, now: datetime
+) -> list[Candidate]:
+    rows = await conn.execute(
+        select(people, branch_members.c.position)
+        .join(branch_members, branch_members.c.person_id == people.c.id)
+        .where(branch_members.c.branch_id == branch_id, people.c.active.is_(True))
+    )
+    return [
+        Candidate(
+            person_id=r.id,
+            position=r.position,
+            handles=frozenset(r.handles or ()),
+            reachable=r.telegram_id is not None and r.unreachable_since is None,
+            away=r.away_until is not None and r.away_until > now,
+        )
+        for r in rows
+    ]
+
+
+async def secretary_of_branch(conn: AsyncConnection, branch_id: int) -> int | None:
+    found = await conn.scalar(select(branches.c.secretary_id).where(branches.c.id == branch_id))
+    return int(found) if found is not None else None
+
+
+async def committee_ids(conn: AsyncConnection) -> list[int]:
+    rows: Any = await conn.scalars(
+        select(roles.c.person_id)
+        .join(people, people.c.id == roles.c.person_id)
+        .where(roles.c.role == "committee", people.c.active.is_(True))
+    )
+    return list(rows)
+
+
+async def policy(conn: AsyncConnection, key: str) -> Any:
+    return await conn.scalar(select(policies.c.value).where(policies.c.key == key))
+
+
+async def request_of_message(conn: AsyncConnection, chat_id: int, message_id: int) -> int | None:
+    """Which request a bot message in this chat belongs to (for routing replies)."""
+    found = await conn.scalar(
+        select(outbox.c.request_id).where(
+            outbox.c.chat_id == chat_id, outbox.c.message_id == message_id
+        )
+    )
+    return int(found) if found is not None else None
+
+
+async def count_pending_outbox(conn: AsyncConnection, request_id: int) -> int:
+    return int(
+        await conn.scalar(
+            select(func.count())
+            .select_from(outbox)
+            .where(outbox.c.request_id == request_id, outbox.c.status == "pending")
+        )
+        or 0
+    )
