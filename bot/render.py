@@ -94,6 +94,11 @@ def fit_body(header: str, body: str, footer: str, limit: int = TEXT_LIMIT) -> st
     return "\n".join(p for p in parts if p)
 
 
+def with_note(original: str, note: str, limit: int = TEXT_LIMIT) -> str:
+    """An earlier message with a line added below it (for edits), still within the limit."""
+    return shorten(original, limit - utf16_len(note) - 1) + "\n" + note
+
+
 def caption(text: str) -> str:
     return shorten(text, CAPTION_LIMIT)
 

@@ -93,9 +93,12 @@ def parse_roster(text: str, filename: str, *, lang: str = DEFAULT_LANGUAGE) -> R
         if str(key) not in SECTIONS:
             check.problem(
                 key_line(doc, key),
-                "unknown section '{key}' (known: {allowed})",
-                key=key,
-                allowed=", ".join(SECTIONS),
+                t(
+                    lang,
+                    "unknown section '{key}' (known: {allowed})",
+                    key=key,
+                    allowed=", ".join(SECTIONS),
+                ),
             )
     people = check.people(doc)
     known = {p.key for p in people}

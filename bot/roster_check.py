@@ -13,8 +13,9 @@ from bot.domain.durations import parse_duration
 from bot.domain.escalation import Chain
 from bot.domain.kinds import CATEGORY_ALIASES, HANDLE_TOPICS, Urgency
 from bot.i18n import LANGUAGES, t
-from bot.roster_model import BranchSpec, PersonSpec, RosterProblem
-from bot.roster_yaml import is_list, is_mapping, item_line, key_line, node_line
+from bot.roster_fields import FieldReader
+from bot.roster_model import BranchSpec, PersonSpec
+from bot.roster_yaml import is_list, is_mapping, item_line, key_line
 
 PERSON_FIELDS = (
     "key",
@@ -29,131 +30,16 @@ PERSON_FIELDS = (
 )
 BRANCH_FIELDS = ("key", "name", "departments", "secretary", "members")
 CHAIN_FIELDS = ("levels", "repeat")
-KEY_MAX = 64  # the schema's String(64) for people.key and branches.key
-TEXT_MAX = 200  # the schema's String(200) for names and departments
 _TOPIC_ORDER = ("120", "110", *sorted(HANDLE_TOPICS - {"120", "110"}))
 
 
-class Checker:
-    """Reads the sections of a loaded roster document and collects `RosterProblem`s."""
+class Checker(FieldReader):
+    """The rules of each section of the roster."""
 
     def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self.problems: list[RosterProblem] = []
+        super().__init__(lang)
         self._department_lines: dict[str, int | None] = {}
         self._dropped_branch = False
-
-    def problem(self, line: int | None, msgid: str, /, **params: Any) -> None:
-        self.problems.append(RosterProblem(line, t(self.lang, msgid, **params)))
-
-    # --- generic readers -------------------------------------------------------------
-
-    def entries(self, doc: Any, section: str, *, required: bool) -> list[tuple[Any, int | None]]:
-        """The mappings listed under ``section``, each with its line."""
-        if section not in doc or doc[section] is None:
-            if required:
-                self.problem(None, "the section '{section}:' is missing", section=section)
-            return []
-        seq = doc[section]
-        line = key_line(doc, section)
-        if not is_list(seq):
-            self.problem(line, "'{field}' must be a list", field=section)
-            return []
-        found = []
-        for index, entry in enumerate(seq):
-            entry_line = item_line(seq, index, line)
-            if not is_mapping(entry):
-                self.problem(
-                    entry_line, "each entry of '{section}' must be a mapping", section=section
-                )
-                continue
-            found.append((entry, node_line(entry) or entry_line))
-        return found
-
-    def unknown_fields(self, entry: Any, allowed: tuple[str, ...]) -> None:
-        for name in entry:
-            if str(name) not in allowed:
-                self.problem(
-                    key_line(entry, name),
-                    "unknown field '{field}' (allowed: {allowed})",
-                    field=name,
-                    allowed=", ".join(allowed),
-                )
-
-    def text(
-        self, entry: Any, name: str, *, required: bool, limit: int = TEXT_MAX, word: bool = False
-    ) -> str | None:
-        """A text field; ``word`` means a key: no spaces, at most `KEY_MAX` characters."""
-        line = key_line(entry, name)
-        value = entry.get(name)
-        if value is None:
-            if required:
-                self.problem(line, "'{field}' is required", field=name)
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            self.problem(line, "'{field}' must be text", field=name)
-            return None
-        value = str(value).strip()
-        if not value:
-            self.problem(line, "'{field}' must not be empty", field=name)
-            return None
-        if word and (len(value) > KEY_MAX or any(c.isspace() for c in value)):
-            self.problem(
-                line,
-                "'{field}' must be a single word of at most {limit} characters",
-                field=name,
-                limit=KEY_MAX,
-            )
-            return None
-        if len(value) > limit:
-            self.problem(
-                line, "'{field}' is longer than {limit} characters", field=name, limit=limit
-            )
-            return None
-        return value
-
-    def names(self, node: Any, name: str, line: int | None) -> list[tuple[str, int | None]]:
-        """A list of words (keys, departments) with their lines; scalars are refused."""
-        if node is None:
-            return []
-        if not is_list(node):
-            self.problem(line, "'{field}' must be a list", field=name)
-            return []
-        found: list[tuple[str, int | None]] = []
-        seen: set[str] = set()
-        for index, item in enumerate(node):
-            at = item_line(node, index, line)
-            if isinstance(item, bool) or not isinstance(item, str | int) or not str(item).strip():
-                self.problem(at, "the entries of '{field}' must be text", field=name)
-                continue
-            value = str(item).strip()
-            if value in seen:
-                self.problem(at, "'{key}' is listed twice in '{field}'", key=value, field=name)
-                continue
-            seen.add(value)
-            found.append((value, at))
-        return found
-
-    def references(
-        self, items: list[tuple[str, int | None]], known: set[str], name: str
-    ) -> list[str]:
-        for key, at in items:
-            if key not in known:
-                self.problem(at, "'{field}' names an unknown person '{key}'", field=name, key=key)
-        return [key for key, _ in items if key in known]
-
-    def key_list(self, doc: Any, section: str, known: set[str], *, required: bool) -> list[str]:
-        """``committee:``/``supervisors:``: lists of people's keys."""
-        raw = doc.get(section)
-        line = key_line(doc, section) if section in doc else None
-        keys = self.references(self.names(raw, section, line), known, section)
-        if required and (raw is None or (is_list(raw) and not raw)):
-            # Without a committee the last escalation level, and unregistered senders'
-            # emergencies, would have nobody to reach.
-            self.problem(line, "'{field}' must name at least one person", field=section)
-        return keys
-
-    # --- sections --------------------------------------------------------------------
 
     def people(self, doc: Any) -> list[PersonSpec]:
         entries = self.entries(doc, "people", required=True)
@@ -179,28 +65,40 @@ class Checker:
             if language is not None and language not in LANGUAGES:
                 self.problem(
                     key_line(entry, "language"),
-                    "unknown language '{value}'; use one of {choices}",
-                    value=language,
-                    choices=", ".join(LANGUAGES),
+                    t(
+                        self.lang,
+                        "unknown language '{value}'; use one of {choices}",
+                        value=language,
+                        choices=", ".join(LANGUAGES),
+                    ),
                 )
             if family_of is not None and family_of not in keys:
                 self.problem(
                     key_line(entry, "family_of"),
-                    "'{field}' names an unknown person '{key}'",
-                    field="family_of",
-                    key=family_of,
+                    t(
+                        self.lang,
+                        "'{field}' names an unknown person '{key}'",
+                        field="family_of",
+                        key=family_of,
+                    ),
                 )
             elif family_of is not None and family_of == key:
-                self.problem(key_line(entry, "family_of"), "a person cannot be their own family")
+                self.problem(
+                    key_line(entry, "family_of"),
+                    t(self.lang, "a person cannot be their own family"),
+                )
             if key is None or name is None:
                 continue
             self._department_lines[key] = key_line(entry, "department")
             if key in first_line:
                 self.problem(
                     key_line(entry, "key") or line,
-                    "the person key '{key}' is used twice (first on line {first})",
-                    key=key,
-                    first=first_line[key],
+                    t(
+                        self.lang,
+                        "the person key '{key}' is used twice (first on line {first})",
+                        key=key,
+                        first=first_line[key],
+                    ),
                 )
                 continue
             first_line[key] = key_line(entry, "key") or line
@@ -209,10 +107,13 @@ class Checker:
                     other, other_line = telegram_owner[telegram_id]
                     self.problem(
                         key_line(entry, "telegram_id"),
-                        "telegram_id {value} is also given to '{other}' (line {first})",
-                        value=telegram_id,
-                        other=other,
-                        first=other_line,
+                        t(
+                            self.lang,
+                            "telegram_id {value} is also given to '{other}' (line {first})",
+                            value=telegram_id,
+                            other=other,
+                            first=other_line,
+                        ),
                     )
                 else:
                     telegram_owner[telegram_id] = (key, key_line(entry, "telegram_id"))
@@ -230,7 +131,10 @@ class Checker:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             self.problem(
                 key_line(entry, "telegram_id"),
-                "telegram_id must be a positive whole number (the person's Telegram user id)",
+                t(
+                    self.lang,
+                    "telegram_id must be a positive whole number (the person's Telegram user id)",
+                ),
             )
             return None
         return int(value)
@@ -245,9 +149,12 @@ class Checker:
             if topic not in HANDLE_TOPICS:
                 self.problem(
                     at,
-                    "unknown topic '{value}' in handles; use one of {choices}",
-                    value=value,
-                    choices=", ".join(_TOPIC_ORDER),
+                    t(
+                        self.lang,
+                        "unknown topic '{value}' in handles; use one of {choices}",
+                        value=value,
+                        choices=", ".join(_TOPIC_ORDER),
+                    ),
                 )
             elif topic not in topics:
                 topics.append(topic)
@@ -268,7 +175,7 @@ class Checker:
             )
             secretary = entry.get("secretary")
             if secretary is None:
-                self.problem(line, "branch '{key}' has no secretary", key=key or "?")
+                self.problem(line, t(self.lang, "branch '{key}' has no secretary", key=key or "?"))
             secretary = self.text(entry, "secretary", required=False, word=True)
             if secretary is not None:
                 self.references([(secretary, key_line(entry, "secretary"))], known, "secretary")
@@ -281,17 +188,23 @@ class Checker:
                 if department in claimed and claimed[department] != key:
                     self.problem(
                         at,
-                        "the department '{department}' is already served by branch '{other}'",
-                        department=department,
-                        other=claimed[department],
+                        t(
+                            self.lang,
+                            "the department '{department}' is already served by branch '{other}'",
+                            department=department,
+                            other=claimed[department],
+                        ),
                     )
                 claimed.setdefault(department, key)
             if key in first_line:
                 self.problem(
                     key_line(entry, "key") or line,
-                    "the branch key '{key}' is used twice (first on line {first})",
-                    key=key,
-                    first=first_line[key],
+                    t(
+                        self.lang,
+                        "the branch key '{key}' is used twice (first on line {first})",
+                        key=key,
+                        first=first_line[key],
+                    ),
                 )
                 self._dropped_branch = True
                 continue
@@ -318,9 +231,12 @@ class Checker:
             if person.department is not None and person.department not in served:
                 self.problem(
                     lines.get(person.key),
-                    "no branch serves the department '{department}' of '{key}'",
-                    department=person.department,
-                    key=person.key,
+                    t(
+                        self.lang,
+                        "no branch serves the department '{department}' of '{key}'",
+                        department=person.department,
+                        key=person.key,
+                    ),
                 )
 
     def escalation(self, doc: Any) -> dict[Urgency, Chain]:
@@ -329,7 +245,8 @@ class Checker:
             return {}
         if not is_mapping(node):
             self.problem(
-                key_line(doc, "escalation"), "'{field}' must be a mapping", field="escalation"
+                key_line(doc, "escalation"),
+                t(self.lang, "'{field}' must be a mapping", field="escalation"),
             )
             return {}
         chains: dict[Urgency, Chain] = {}
@@ -339,9 +256,12 @@ class Checker:
             if str(name) not in urgencies:
                 self.problem(
                     line,
-                    "unknown urgency '{value}'; use one of {choices}",
-                    value=name,
-                    choices=", ".join(urgencies),
+                    t(
+                        self.lang,
+                        "unknown urgency '{value}'; use one of {choices}",
+                        value=name,
+                        choices=", ".join(urgencies),
+                    ),
                 )
                 continue
             chain = self.chain(str(name), spec, line)
@@ -352,7 +272,10 @@ class Checker:
     def chain(self, urgency: str, spec: Any, line: int | None) -> Chain | None:
         where = f"escalation.{urgency}"
         if not is_mapping(spec):
-            self.problem(line, "'{field}' must be a mapping with levels: and repeat:", field=where)
+            self.problem(
+                line,
+                t(self.lang, "'{field}' must be a mapping with levels: and repeat:", field=where),
+            )
             return None
         self.unknown_fields(spec, CHAIN_FIELDS)
         levels = spec.get("levels")
@@ -360,8 +283,11 @@ class Checker:
         if not is_list(levels) or not levels:
             self.problem(
                 levels_line,
-                "'{field}' must be a non-empty list of durations such as [2m, 3m]",
-                field=f"{where}.levels",
+                t(
+                    self.lang,
+                    "'{field}' must be a non-empty list of durations such as [2m, 3m]",
+                    field=f"{where}.levels",
+                ),
             )
             return None
         waits = [self.duration(v, item_line(levels, i, levels_line)) for i, v in enumerate(levels)]
@@ -381,7 +307,10 @@ class Checker:
                 raise ValueError(value)
             return parse_duration(value)
         except ValueError:
-            self.problem(line, "'{value}' is not a duration; write 30s, 2m, 4h or 1d", value=value)
+            self.problem(
+                line,
+                t(self.lang, "'{value}' is not a duration; write 30s, 2m, 4h or 1d", value=value),
+            )
             return None
 
     def care_plans(self, doc: Any, people: set[str], branches: set[str]) -> None:
@@ -396,9 +325,12 @@ class Checker:
             if isinstance(branch, str) and branch not in branches:
                 self.problem(
                     key_line(plan, "branch"),
-                    "'{field}' names an unknown branch '{key}'",
-                    field="branch",
-                    key=branch,
+                    t(
+                        self.lang,
+                        "'{field}' names an unknown branch '{key}'",
+                        field="branch",
+                        key=branch,
+                    ),
                 )
             visitors = self.names(plan.get("visitors"), "visitors", key_line(plan, "visitors"))
             self.references(visitors, people, "visitors")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -83,7 +83,14 @@ class Settings(BaseSettings):
     db: str = "helpline.db"
     timezone: str = "Asia/Shanghai"
     language: str = DEFAULT_LANGUAGE
-    bot_username: str | None = None  # for invite deep links: https://t.me/<username>?start=
+    # For invite deep links, https://t.me/<username>?start=<code>; a leading @ is dropped.
+    bot_username: str | None = None
+
+    @field_validator("bot_username")
+    @classmethod
+    def _strip_at(cls, value: str | None) -> str | None:
+        """People write the username as @name; links and app code want it bare."""
+        return value.strip().lstrip("@") if value is not None else None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -91,8 +98,8 @@ class Settings(BaseSettings):
 
     @property
     def username(self) -> str | None:
-        """The bot's username without the ``@`` people tend to write in front of it."""
-        return self.bot_username.lstrip("@") if self.bot_username else None
+        """The bot's username, bare (kept for callers that prefer the short name)."""
+        return self.bot_username or None
 
     @property
     def message_language(self) -> str:
@@ -116,7 +123,7 @@ class Settings(BaseSettings):
                     choices=", ".join(LANGUAGES),
                 )
             )
-        if self.bot_username is not None and not _USERNAME.match(self.username or ""):
+        if self.bot_username is not None and not _USERNAME.match(self.bot_username):
             found.append(
                 t(
                     lang,

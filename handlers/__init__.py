@@ -17,7 +17,8 @@ from handlers.errors import on_error
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    private = filters.ChatType.PRIVATE
+    # Only new messages: an edited "/120 ..." must not raise a second request.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     commands = [
         ("120", intake.emergency),
         ("110", intake.trouble),
@@ -33,7 +34,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=private))
     app.add_handler(CallbackQueryHandler(buttons.on_button))
-    app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, talk.on_edit))
+    edited = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
+    app.add_handler(MessageHandler(edited, talk.on_edit))
     app.add_handler(MessageHandler(private & filters.COMMAND, views.help_))
-    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, talk.on_message))
+    app.add_handler(MessageHandler(private, talk.on_message))
     app.add_error_handler(on_error)

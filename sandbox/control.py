@@ -202,7 +202,8 @@ class Control:
             if action == "drop_connection":
                 return _ok(dataclasses.asdict(srv.drop_connection(**body)))
             if action == "limits":
-                srv.limits = Limits(**body) if body.get("enabled", True) is not False else None
+                enabled = body.pop("enabled", True) is not False
+                srv.limits = Limits(**body) if enabled else None
                 return _ok(None if srv.limits is None else dataclasses.asdict(srv.limits))
             if action == "clear":
                 srv.faults.rules.clear()

@@ -138,7 +138,9 @@ async def load_actor(conn: AsyncConnection, chat_id: int, fallback_name: str = "
             branches.c.secretary_id == person.id, branches.c.active.is_(True)
         )
     )
-    held: set[str] = set(await conn.scalars(select(roles.c.role).where(roles.c.person_id == person.id)))
+    held: set[str] = set(
+        await conn.scalars(select(roles.c.role).where(roles.c.person_id == person.id))
+    )
     return Actor(
         chat_id=chat_id,
         person_id=person.id,

@@ -147,8 +147,13 @@ async def _apply_people(
     if moving:
         await conn.execute(update(people).where(people.c.id.in_(moving)).values(telegram_id=None))
     for key, values in changed.items():
+        # Only the columns that differ: a concurrent write to another column (an invite
+        # bound meanwhile by the running bot) is not overwritten with what we read.
+        old = rows.get(key)
+        before = _current(old) if old is not None else {}
+        diff = {name: value for name, value in values.items() if before.get(name, ...) != value}
         await conn.execute(
-            update(people).where(people.c.id == ids[key]).values(**values, updated_at=now)
+            update(people).where(people.c.id == ids[key]).values(**diff, updated_at=now)
         )
     return ids
 

@@ -76,7 +76,10 @@ async def take(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
         worker=req.requester_name,
     )
     for ref in kept:
-        payload: dict[str, object] = {"text": "", "reply_markup": render.keyboard(render.owner_buttons(lang, req.id))}
+        payload: dict[str, object] = {
+            "text": "",
+            "reply_markup": render.keyboard(render.owner_buttons(lang, req.id)),
+        }
         await _edit_own_alert(uow, req, ref, mine, payload)
     if not kept:
         await notify(
@@ -115,7 +118,7 @@ async def _edit_own_alert(
             .with_only_columns(outbox.c.status, outbox.c.chat_id, outbox.c.payload)
         )
     ).one()
-    payload["text"] = render.fit_body(row.payload["text"], "", note)
+    payload["text"] = render.with_note(row.payload["text"], note)
     if row.status == "pending":
         # Not yet on the phone: send the owner's version instead of an edit.
         await uow.conn.execute(

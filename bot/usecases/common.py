@@ -241,7 +241,7 @@ async def retire_alerts(
             Send(
                 chat_id=row.chat_id,
                 method="editMessageText",
-                payload={"text": render.fit_body(row.payload["text"], "", note)},
+                payload={"text": render.with_note(row.payload["text"], note)},
                 priority=Priority.of(req.urgency),
                 purpose="edit",
                 request_id=req.id,

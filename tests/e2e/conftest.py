@@ -32,6 +32,19 @@ CHEN, GU, WANG, LI, ZHAO, QIAN = 1000, 3001, 1001, 1002, 1003, 1004
 ZHOU, WU = 1101, 1102
 MAO, SUN, SUN_MOTHER = 2001, 2002, 2003
 STRANGER = 9999
+NAMES = {
+    CHEN: "陈主任",
+    GU: "顾明",
+    WANG: "王芳",
+    LI: "李强",
+    ZHAO: "赵敏",
+    QIAN: "钱卫东",
+    ZHOU: "周海涛",
+    WU: "吴建华",
+    MAO: "茅建国",
+    SUN: "孙小红",
+    SUN_MOTHER: "孙母",
+}
 
 
 @dataclass
@@ -58,7 +71,9 @@ class World:
 
     async def count(self, table: Any, *where: Any) -> int:
         async with self.runtime.engine.connect() as conn:
-            return int(await conn.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+            return int(
+                await conn.scalar(select(func.count()).select_from(table).where(*where)) or 0
+            )
 
 
 def settings_for(server: SandboxServer, db: Path, language: str = "en") -> Settings:
@@ -95,8 +110,11 @@ def language() -> str:
 async def world(tmp_path: Path, language: str) -> AsyncIterator[World]:
     clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
     async with SandboxServer(bot_username="helpline_bot") as server:
-        runtime = await seeded_runtime(server, tmp_path / "helpline.db", clock=clock,
-                                       language=language)
+        for telegram_id, name in NAMES.items():
+            server.user(telegram_id, name)
+        runtime = await seeded_runtime(
+            server, tmp_path / "helpline.db", clock=clock, language=language
+        )
         try:
             yield World(server, runtime, clock)
         finally:

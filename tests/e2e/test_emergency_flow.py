@@ -24,7 +24,7 @@ async def test_whole_story_take_talk_resolve_confirm_rate(world: World) -> None:
     alert = await li.wait_message("chest pain")
     await qian.wait_message("chest pain")
     answer = await li.press(alert, "Take")
-    assert "You took request #1" in answer.text
+    assert "You took request #1" in (answer.text or "")
     await qian.wait_message("Taken by 李强")
     assert world.user(QIAN).last.buttons == []
     told = await worker.wait_message("李强 is handling your request #1")
@@ -42,11 +42,17 @@ async def test_whole_story_take_talk_resolve_confirm_rate(world: World) -> None:
     await worker.press(question, "Confirm")
     rating = await worker.wait_message("How would you rate")
     answer = await worker.press(rating, "5⭐")
-    assert "Thank you" in answer.text
+    assert "Thank you" in (answer.text or "")
     await li.wait_message("confirmed request #1")
 
     worker.send("/status 1")
     status = await worker.wait_message("State: closed")
-    for line in ("raised the request", "took it", "I am at the gate", "marked it resolved",
-                 "confirmed it is resolved", "⭐⭐⭐⭐⭐"):
+    for line in (
+        "raised the request",
+        "took it",
+        "I am at the gate",
+        "marked it resolved",
+        "confirmed it is resolved",
+        "⭐⭐⭐⭐⭐",
+    ):
         assert line in status.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -38,5 +39,22 @@ async def dump_tables(engine: AsyncEngine) -> Dump:
 def dump(engine: AsyncEngine) -> Callable[[], Awaitable[Dump]]:
     async def _dump() -> Dump:
         return await dump_tables(engine)
+
+    return _dump
+
+
+@pytest.fixture
+def dump_file() -> Callable[[Path], Dump]:
+    """`dump_tables` for synchronous tests (the CLI runs its own event loop)."""
+
+    def _dump(db: Path) -> Dump:
+        async def go() -> Dump:
+            eng = make_engine(str(db))
+            try:
+                return await dump_tables(eng)
+            finally:
+                await eng.dispose()
+
+        return asyncio.run(go())
 
     return _dump

@@ -10,7 +10,8 @@ from telegram.error import (
     BadRequest,
     Conflict,
     EndPointNotFound,
-    Forbidden, NetworkError,
+    Forbidden,
+    NetworkError,
     RetryAfter,
     TimedOut,
 )
@@ -263,7 +264,9 @@ async def test_copy_users_photo_into_another_chat(server: SandboxServer, bot: Bo
     assert message.photo is not None and message.photo[-1]["width"] == 800
     file = await bot.get_file(message.photo[-1]["file_id"])
     assert bytes(await file.download_as_bytearray()).startswith(b"\xff\xd8")
-    again = await bot.copy_message(1002, 2001, photo["message_id"], caption="<b>new</b>", parse_mode="HTML")
+    again = await bot.copy_message(
+        1002, 2001, photo["message_id"], caption="<b>new</b>", parse_mode="HTML"
+    )
     assert li.messages[-1].caption == "new" and again.message_id == message.message_id + 1
 
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import settings as settings_module
 from bot.settings import SettingsError, WebhookOptions, load_settings
 
 TOKEN = "123456:ABC-def_ghi"
@@ -99,7 +98,7 @@ def test_db_directory_unwritable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     if os.access(locked, os.W_OK):  # root ignores modes: pretend, as a plain user would see
         real = os.access
         monkeypatch.setattr(
-            settings_module.os,
+            os,
             "access",
             lambda p, mode: False if str(p) == str(locked) else real(p, mode),
         )
