@@ -15,7 +15,7 @@ from aiohttp import web
 
 from sandbox.api import JSON
 from sandbox.faults import Limits
-from sandbox.users import SentMessage, SimUser, answer_json
+from sandbox.users import SentMessage, SimUser
 
 if TYPE_CHECKING:
     from sandbox.server import SandboxServer
@@ -153,7 +153,7 @@ class Control:
             raise ControlError(400, f"cannot press: {exc}") from None
         except TimeoutError as exc:
             raise ControlError(504, str(exc)) from None
-        return _ok(answer_json(answer))
+        return _ok(dataclasses.asdict(answer))
 
     async def wait_message(self, request: web.Request) -> web.StreamResponse:
         body = await _body(request)

@@ -109,10 +109,11 @@ class SandboxServer:
         self._stopped.set()
         self.state.updates_signal.notify()
         self.state.webhook_signal.notify()
-        for pending in self.state.callbacks.values():
-            pending.future.cancel()
+        self._abandon_callbacks("the sandbox stopped")
         if self._webhook_task is not None:
-            await self._webhook_task
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
             self._webhook_task = None
         if self._runner is not None:
             await self._runner.cleanup()
@@ -131,13 +132,18 @@ class SandboxServer:
 
     def reset(self) -> None:
         """Forget users, messages, updates, calls and faults (bot identity and limits stay)."""
-        for pending in self.state.callbacks.values():
-            pending.future.cancel()
+        self._abandon_callbacks("the sandbox was reset")
         self.state.reset()
         self.recorder.clear()
         self.faults.rules.clear()
         self.faults.limits = self.faults.limits
         self.users.clear()
+
+    def _abandon_callbacks(self, why: str) -> None:
+        for pending in self.state.callbacks.values():
+            if not pending.future.done():
+                pending.future.set_exception(RuntimeError(f"callback query abandoned: {why}"))
+                pending.future.exception()  # mark retrieved: nobody may be waiting any more
 
     # users -------------------------------------------------------------------------------
 
@@ -149,17 +155,23 @@ class SandboxServer:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = None,
-        started: bool = True,
+        started: bool | None = None,
     ) -> SimUser:
-        """Register (or update) a simulated user with a private chat with the bot."""
+        """Register a simulated user with a private chat with the bot, or look one up.
+
+        For a known user only the fields given (not None) change. ``started=False`` makes
+        the bot's first message fail as for a user who never pressed Start.
+        """
         known = self.state.chats.get(user_id)
+        given = {
+            "last_name": last_name,
+            "username": username,
+            "language_code": language_code,
+            "started": started,
+        }
+        fields = {k: v for k, v in given.items() if v is not None}
         chat = self.state.add_chat(
-            user_id,
-            first_name or (known.first_name if known else f"User{user_id}"),
-            last_name=last_name,
-            username=username,
-            language_code=language_code,
-            started=started,
+            user_id, first_name or (known.first_name if known else f"User{user_id}"), **fields
         )
         sim = self.users.get(user_id)
         if sim is None or sim.chat is not chat:

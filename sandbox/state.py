@@ -185,21 +185,19 @@ class State:
     def __init__(self, bot: JSON, clock: Callable[[], float]) -> None:
         self.bot = bot
         self.clock = clock
+        # The signals outlive reset(): long-lived waiters (the webhook worker) hold them.
+        self.changed = Signal()  # messages created/edited/deleted
+        self.updates_signal = Signal()  # updates queued / pollers superseded
+        self.webhook_signal = Signal()
         self.reset()
 
     def reset(self) -> None:
         """Forget chats, updates, files and settings (the bot identity stays)."""
-        for name in ("changed", "updates_signal", "webhook_signal"):
-            old = getattr(self, name, None)
-            if isinstance(old, Signal):
-                old.notify()  # waiters on the old world re-check and see it is gone
         self.chats: dict[int, Chat] = {}
         self.files = FileStore()
         self.updates: list[JSON] = []
         self.last_update_id = 0
         self.change_seq = 0
-        self.changed = Signal()  # messages created/edited/deleted
-        self.updates_signal = Signal()  # updates queued / pollers superseded
         self.poll_generation = 0
         self.allowed_updates: list[str] | None = None
         self.callbacks: dict[str, PendingCallback] = {}
@@ -208,8 +206,9 @@ class State:
         self.menu_buttons: dict[str, JSON] = {}
         self.webhook: Webhook | None = None
         self.webhook_queue: list[JSON] = []
-        self.webhook_signal = Signal()
         self.closing = False
+        for signal in (self.changed, self.updates_signal, self.webhook_signal):
+            signal.notify()  # waiters re-check against the emptied world
 
     def now(self) -> int:
         return int(self.clock())

@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sandbox.api import JSON, utf16_len
 from sandbox.content import photo_sizes
@@ -391,13 +391,3 @@ class SimUser:
 
     def __repr__(self) -> str:
         return f"<SimUser {self.id} {self.chat.first_name!r}>"
-
-
-def answer_json(answer: CallbackAnswer) -> dict[str, Any]:
-    return {
-        "query_id": answer.query_id,
-        "text": answer.text,
-        "show_alert": answer.show_alert,
-        "url": answer.url,
-        "cache_time": answer.cache_time,
-    }

@@ -60,16 +60,16 @@ async def test_string_fields_stay_strings(server: SandboxServer, bot: Bot) -> No
 
 async def test_text_limits(server: SandboxServer, bot: Bot) -> None:
     server.user(2001)
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(2001, "x" * 4097)
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(2001, "😀" * 2049)  # 4098 UTF-16 units
     await bot.send_message(2001, "😀" * 2048)
-    with pytest.raises(BadRequest, match="(?i)message text is empty"):
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
         await bot.send_message(2001, "  ")
-    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await bot.send_message(2001, "<blink>x</blink>", parse_mode="HTML")
-    with pytest.raises(BadRequest, match="(?i)message caption is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
         await bot.send_photo(2001, b"img", caption="c" * 1025)
     assert server.calls[1].status == 400
     assert server.calls[1].response == {
@@ -81,9 +81,9 @@ async def test_text_limits(server: SandboxServer, bot: Bot) -> None:
 
 async def test_callback_data_over_64_bytes_is_refused(server: SandboxServer, bot: Bot) -> None:
     server.user(2001)
-    with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
         await bot.send_message(2001, "hi", reply_markup=keyboard(("Take", "x" * 65)))
-    with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
         await bot.send_message(2001, "hi", reply_markup=keyboard(("Take", "茅" * 22)))  # 66 bytes
     await bot.send_message(2001, "hi", reply_markup=keyboard(("Take", "x" * 64)))
 
@@ -91,18 +91,18 @@ async def test_callback_data_over_64_bytes_is_refused(server: SandboxServer, bot
 async def test_unreachable_users(server: SandboxServer, bot: Bot) -> None:
     server.user(2001)
     server.block(2001)
-    with pytest.raises(Forbidden, match="(?i)bot was blocked by the user"):
+    with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):
         await bot.send_message(2001, "hi")
     server.unblock(2001)
     await bot.send_message(2001, "hi")
     server.deactivate(2001)
-    with pytest.raises(Forbidden, match="(?i)user is deactivated"):
+    with pytest.raises(Forbidden, match=r"(?i)user is deactivated"):
         await bot.send_message(2001, "hi")
     server.chat_not_found(2001)
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(2001, "hi")
     server.user(3001, started=False)
-    with pytest.raises(Forbidden, match="(?i)can't initiate conversation"):
+    with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
         await bot.send_message(3001, "hi")
     # a user nobody declared exists and receives the message
     await bot.send_message(4001, "hello stranger")
@@ -117,7 +117,7 @@ async def test_injected_failures(server: SandboxServer, bot: Bot) -> None:
     assert caught.value.retry_after == 7
     server.fail(chat_id=2001, status=502, times=2)
     for _ in range(2):
-        with pytest.raises(NetworkError, match="(?i)Bad Gateway"):
+        with pytest.raises(NetworkError, match=r"(?i)Bad Gateway"):
             await bot.send_message(2001, "hi")
     await bot.send_message(2001, "finally")
     assert [m.text for m in server.user(2001).messages] == ["finally"]
@@ -195,7 +195,7 @@ async def test_second_get_updates_conflicts_the_first(server: SandboxServer, bot
     await _until_polling(server)
     async with Bot("123:ABC", base_url=server.base_url) as other_instance:
         assert await other_instance.get_updates(timeout=0) == ()
-    with pytest.raises(Conflict, match="(?i)terminated by other getUpdates request"):
+    with pytest.raises(Conflict, match=r"(?i)terminated by other getUpdates request"):
         await first
 
 
@@ -216,21 +216,21 @@ async def test_press_returns_the_bots_answer(server: SandboxServer, bot: Bot) ->
         assert query is not None and query.data == "take:9"
         assert query.message is not None and query.message.message_id == alice.last.message_id
         await bot.answer_callback_query(query.id, text="taken", show_alert=True)
-        with pytest.raises(BadRequest, match="(?i)query is too old"):
+        with pytest.raises(BadRequest, match=r"(?i)query is too old"):
             await bot.answer_callback_query(query.id)
 
     answering = asyncio.create_task(answer_one())
     answer = await alice.press(alice.last, "Take")
     assert (answer.text, answer.show_alert) == ("taken", True)
     await answering
-    with pytest.raises(LookupError, match="(?i)no inline button 'Release'"):
+    with pytest.raises(LookupError, match=r"(?i)no inline button 'Release'"):
         await alice.press(alice.last, "Release")
 
 
 async def test_press_data_times_out_with_a_clear_error(server: SandboxServer, bot: Bot) -> None:
     alice = server.user(2001)
     await bot.send_message(2001, "Alert")
-    with pytest.raises(TimeoutError, match="(?i)did not answer callback query 'forged'"):
+    with pytest.raises(TimeoutError, match=r"(?i)did not answer callback query 'forged'"):
         await alice.press_data(alice.last, "forged", timeout=0.05)
 
 
@@ -243,9 +243,9 @@ async def test_edit_message_text(server: SandboxServer, bot: Bot) -> None:
     message = await waiting
     assert message.edited == 1 and message.buttons == []  # no markup given: keyboard removed
     assert [m.text for m in alice.messages] == ["Alert — taken by Li"]
-    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("Alert — taken by Li", 2001, sent.message_id)
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("x", 2001, 999)
     await bot.edit_message_reply_markup(2001, sent.message_id, reply_markup=keyboard(("Done", "d")))
     assert alice.last.buttons == ["Done"]
@@ -301,7 +301,7 @@ async def test_send_existing_file_id_and_settings(server: SandboxServer, bot: Bo
     assert first.voice is not None
     again = await bot.send_voice(2001, first.voice.file_id)
     assert again.voice is not None and again.voice.file_id == first.voice.file_id
-    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
         await bot.send_document(2001, "nope")
     await bot.send_chat_action(2001, "typing")
     location = await bot.send_location(2001, 31.2, 121.4)

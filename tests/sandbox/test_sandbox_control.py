@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 
 from sandbox import SandboxServer
 from sandbox.client import SandboxClient, SandboxClientError
@@ -138,3 +138,22 @@ def test_cli_refuses_non_loopback_host() -> None:
 def test_constructor_refuses_non_loopback_host() -> None:
     with pytest.raises(ValueError, match="loopback"):
         SandboxServer(host="192.168.1.5")
+
+
+async def test_bot_replies_and_reset_with_webhook_then_stop(bot: Bot) -> None:
+    server = SandboxServer()
+    async with server:
+        alice = server.user(2001, "Alice", language_code="en")
+        assert server.user(2001).chat.language_code == "en"  # a lookup changes nothing
+        mine = alice.send("help")
+        async with Bot("123:ABC", base_url=server.base_url) as other:
+            reply = await other.send_message(2001, "on it", reply_to_message_id=mine["message_id"])
+            assert reply.reply_to_message is not None
+            assert alice.last.reply_to == mine["message_id"]
+            with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
+                await other.send_message(2001, "x", reply_to_message_id=999)
+            await other.set_webhook("http://127.0.0.1:9/unreachable")
+            alice.send("goes to a dead webhook")
+            server.reset()
+            assert server.state.webhook is None and server.users == {}
+    assert server.state.closing
