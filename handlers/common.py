@@ -14,6 +14,7 @@ from bot.services import Services
 from bot.textfit import TEXT_LIMIT, split
 from bot.usecases.relay import Media
 from storage import queries
+from storage.db import reading
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -31,7 +32,7 @@ def lang(context: Context) -> str:
 async def actor_of(context: Context, update: Update) -> Actor:
     user = update.effective_user
     assert user is not None
-    async with services(context).engine.connect() as conn:
+    async with reading(services(context).engine) as conn:
         return await queries.load_actor(conn, user.id, user.full_name)
 
 

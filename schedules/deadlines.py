@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.usecases.uow import UnitOfWork, Wakeups
+from storage.db import reading
 from storage.tables import deadlines
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class DeadlineEngine:
         self._batch = batch
 
     async def next_due(self) -> datetime | None:
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             found = await conn.scalar(
                 select(func.min(deadlines.c.due_at)).where(deadlines.c.status == "pending")
             )
@@ -62,7 +63,7 @@ class DeadlineEngine:
         fired = 0
         while True:
             now = self._clock.now()
-            async with self._engine.connect() as conn:
+            async with reading(self._engine) as conn:
                 rows = (
                     await conn.execute(
                         select(deadlines)

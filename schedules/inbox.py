@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import reading
 from storage.tables import inbox
 
 
@@ -85,6 +86,6 @@ async def unfinished(engine: AsyncEngine) -> list[dict[str, Any]]:
 async def last_update_id(engine: AsyncEngine) -> int | None:
     from sqlalchemy import func
 
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         found = await conn.scalar(select(func.max(inbox.c.update_id)))
     return int(found) if found is not None else None

@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.clock import Clock
 from bot.i18n import t
 from schedules.telegram_calls import EDITS, call
+from storage.db import reading
 from storage.tables import outbox
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ class Dispatcher:
 
     async def _launch_due(self) -> tuple[int, datetime | None]:
         now = self._clock.now()
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             rows = (
                 await conn.execute(
                     select(outbox)

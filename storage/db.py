@@ -1,11 +1,17 @@
 """Engine creation and schema migration.
 
 SQLite gets WAL (readers never block the writer), a busy timeout (two processes on one
-file wait instead of failing) and foreign keys; other dialects need none of it.
+file wait instead of failing) and foreign keys. Transactions are begun by us, not by the
+driver: a writing transaction starts with BEGIN IMMEDIATE, so it holds the write lock from
+its first read and two processes can never both act on what they read (a deferred one
+would fail with "database is locked" when it tries to upgrade). Read-only work opens a
+connection with ``reading()`` and gets a plain, non-blocking snapshot.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +19,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+READONLY = "helpline_readonly"
 
 
 def database_url(path_or_url: str) -> str:
@@ -39,6 +46,12 @@ def make_engine(path_or_url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA busy_timeout=10000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            dbapi_conn.isolation_level = None  # we say when a transaction begins
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn: Connection) -> None:
+            readonly = conn.get_execution_options().get(READONLY, False)
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -59,3 +72,11 @@ async def migrate(engine: AsyncEngine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade)
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only: it never takes the write lock."""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READONLY: True})
+        yield conn

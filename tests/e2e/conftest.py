@@ -76,6 +76,18 @@ class World:
             )
 
 
+async def service_request(world: World, worker_id: int, category: str, text: str) -> None:
+    """Walk a worker through /request: category, description, Send."""
+    worker = world.user(worker_id)
+    worker.send("/request")
+    menu = await worker.wait_message("What is it about?")
+    await worker.press(menu, category)
+    await worker.wait_message("describe what you need")
+    worker.send(text)
+    ready = await worker.wait_message(lambda m: "Send" in m.buttons)
+    await worker.press(ready, "Send")
+
+
 def settings_for(server: SandboxServer, db: Path, language: str = "en") -> Settings:
     return Settings(
         bot_token=SecretStr("123456:TEST-TOKEN"),

@@ -5,7 +5,19 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.tables import events, requests
-from tests.e2e.conftest import CHEN, LI, MAO, QIAN, STRANGER, SUN, WANG, WU, ZHAO, World
+from tests.e2e.conftest import (
+    CHEN,
+    LI,
+    MAO,
+    QIAN,
+    STRANGER,
+    SUN,
+    WANG,
+    WU,
+    ZHAO,
+    World,
+    service_request,
+)
 
 
 async def test_trouble_110_alerts_every_member_handling_110_at_once(world: World) -> None:
@@ -67,21 +79,10 @@ async def test_guided_service_request_with_category_description_and_confirmation
     assert world.server.sent_to(ZHAO) == []  # one member in turn for normal requests
 
 
-async def _service(world: World, worker_id: int, category: str, text: str) -> None:
-    worker = world.user(worker_id)
-    worker.send("/request")
-    menu = await worker.wait_message("What is it about?")
-    await worker.press(menu, category)
-    await worker.wait_message("describe what you need")
-    worker.send(text)
-    ready = await worker.wait_message(lambda m: "Send" in m.buttons)
-    await worker.press(ready, "Send")
-
-
 async def test_service_requests_go_to_handlers_in_turn(world: World) -> None:
     # li and qian both handle reimbursement: normal requests go to one of them in turn.
     for n, member in ((1, LI), (2, QIAN), (3, LI)):
-        await _service(world, MAO, "Medical bill reimbursement", f"bill {n}")
+        await service_request(world, MAO, "Medical bill reimbursement", f"bill {n}")
         await world.user(member).wait_message(f"bill {n}")
     assert not any("bill 2" in m.text for m in world.user(LI).messages)
     assert not any("bill 1" in m.text for m in world.user(QIAN).messages)
@@ -89,7 +90,7 @@ async def test_service_requests_go_to_handlers_in_turn(world: World) -> None:
 
 async def test_member_without_telegram_is_skipped_and_secretary_alerted(world: World) -> None:
     # In the dock branch only zheng handles insurance, and zheng has no Telegram account yet.
-    await _service(world, SUN, "Insurance claim", "claim for my hand injury")
+    await service_request(world, SUN, "Insurance claim", "claim for my hand injury")
     await world.user(1101).wait_message("claim for my hand injury")  # zhou, the secretary
     assert world.server.sent_to(WU) == []
 
