@@ -147,7 +147,12 @@ class Runtime:
         if self.schedule:
             assert self.app.job_queue is not None
             self.wakeups.start(self.app.job_queue)
-            await self.wakeups.fire_due()  # what fell due while we were down, oldest first
+            armed_at = await self.deadlines.next_due()
+            if armed_at is not None:
+                self.wakeups.deadline_armed(armed_at)
+            log.info("ready: deadlines armed (next due %s)", armed_at)
+            # What fell due while we were down fires right away, oldest first.
+            self._tasks.append(asyncio.create_task(self._catch_up(), name="catch-up"))
         for payload in await inbox.unfinished(self.engine):
             await self.app.update_queue.put(Update.de_json(payload, self.app.bot))
         if self.webhook is None:
@@ -169,6 +174,10 @@ class Runtime:
                 secret_token=hook.secret_token,
                 allowed_updates=Update.ALL_TYPES,
             )
+
+    async def _catch_up(self) -> None:
+        fired = await self.wakeups.fire_due()
+        log.info("caught up: %d overdue deadline(s) fired", fired)
 
     async def stop(self) -> None:
         for task in self._tasks:

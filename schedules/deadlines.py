@@ -1,9 +1,12 @@
 """Durable deadlines: every escalation step and reminder is a row; this fires them.
 
-A due row is claimed by a conditional update (pending -> fired) in the same transaction
-that records its effect, so a deadline fires once even with two engines on one database,
-and one that lost a race with a Take (which cancels it) does nothing. The in-process
-scheduler only caches the next wake-up (see ``schedules.runner``).
+Due rows are claimed by a conditional update (pending -> fired) in the same transaction
+that records their effects, so a deadline fires once even with two engines on one
+database, and one that lost a race with a Take (which cancels it) does nothing. Rows are
+claimed in bounded batches, oldest first, one transaction per batch and a savepoint per
+deadline, so a thousand falling due together cost a handful of commits and one failing
+effect does not undo the others. The in-process scheduler only caches the next wake-up
+(see ``schedules.runner``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -23,6 +26,8 @@ from storage.db import reading
 from storage.tables import deadlines
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_FAILURE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class DeadlineEngine:
         wakeups: Wakeups,
         effects: dict[str, Effect],
         *,
-        batch: int = 500,
+        batch: int = 100,
     ) -> None:
         self._engine, self._clock, self._wakeups = engine, clock, wakeups
         self._effects = effects
@@ -62,39 +67,60 @@ class DeadlineEngine:
         """Fire every deadline due now, oldest first; return how many fired."""
         fired = 0
         while True:
-            now = self._clock.now()
-            async with reading(self._engine) as conn:
-                rows = (
-                    await conn.execute(
-                        select(deadlines)
-                        .where(deadlines.c.status == "pending", deadlines.c.due_at <= now)
-                        .order_by(deadlines.c.due_at, deadlines.c.id)
-                        .limit(self._batch)
-                    )
-                ).all()
-            for r in rows:
-                deadline = Deadline(r.id, r.kind, r.request_id, r.due_at, dict(r.data or {}))
-                if await self._fire(deadline, now):
-                    fired += 1
-            if len(rows) < self._batch:
+            # A fired step may arm the next one already due (after downtime): loop until
+            # a batch finds nothing.
+            claimed, seen = await self._fire_batch(self._clock.now())
+            fired += claimed
+            if not seen:
                 return fired
 
-    async def _fire(self, deadline: Deadline, now: datetime) -> bool:
-        effect = self._effects.get(deadline.kind)
-        try:
-            async with UnitOfWork(self._engine, self._wakeups, now) as uow:
-                claimed = await uow.conn.execute(
+    async def _fire_batch(self, now: datetime) -> tuple[int, int]:
+        fired = 0
+        async with UnitOfWork(self._engine, self._wakeups, now) as uow:
+            due = (
+                select(deadlines.c.id)
+                .where(deadlines.c.status == "pending", deadlines.c.due_at <= now)
+                .order_by(deadlines.c.due_at, deadlines.c.id)
+                .limit(self._batch)
+                .scalar_subquery()
+            )
+            rows = (
+                await uow.conn.execute(
                     update(deadlines)
-                    .where(deadlines.c.id == deadline.id, deadlines.c.status == "pending")
+                    .where(deadlines.c.id.in_(due), deadlines.c.status == "pending")
                     .values(status="fired", fired_at=now)
+                    .returning(
+                        deadlines.c.id,
+                        deadlines.c.kind,
+                        deadlines.c.request_id,
+                        deadlines.c.due_at,
+                        deadlines.c.data,
+                    )
                 )
-                if claimed.rowcount != 1:
-                    return False  # another engine fired it, or a take cancelled it
-                if effect is None:
-                    log.error("no effect for deadline kind %r (row %s)", deadline.kind, deadline.id)
-                else:
-                    await effect(uow, deadline)
-        except Exception:
-            log.exception("deadline %s (%s) failed; it stays pending", deadline.id, deadline.kind)
+            ).all()
+            for r in sorted(rows, key=lambda r: (r.due_at, r.id)):
+                deadline = Deadline(r.id, r.kind, r.request_id, r.due_at, dict(r.data or {}))
+                if await self._apply(uow, deadline):
+                    fired += 1
+        return fired, len(rows)
+
+    async def _apply(self, uow: UnitOfWork, deadline: Deadline) -> bool:
+        effect = self._effects.get(deadline.kind)
+        if effect is None:
+            log.error("no effect for deadline kind %r (row %s)", deadline.kind, deadline.id)
             return False
+        savepoint = await uow.conn.begin_nested()
+        try:
+            await effect(uow, deadline)
+        except Exception:
+            await savepoint.rollback()
+            # Never lose a step: try again shortly rather than drop it.
+            await uow.conn.execute(
+                update(deadlines)
+                .where(deadlines.c.id == deadline.id)
+                .values(status="pending", due_at=uow.now + RETRY_AFTER_FAILURE, fired_at=None)
+            )
+            log.exception("deadline %s (%s) failed; retrying", deadline.id, deadline.kind)
+            return False
+        await savepoint.commit()
         return True

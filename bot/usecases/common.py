@@ -179,8 +179,12 @@ async def alert_from(
     return Alerted(level, people)
 
 
-async def arm_escalation(uow: UnitOfWork, req: Request, level: int) -> None:
-    await uow.arm("escalate", uow.now + req.chain.wait_after(level), request_id=req.id, level=level)
+async def arm_escalation(
+    uow: UnitOfWork, req: Request, level: int, *, since: datetime | None = None
+) -> None:
+    """Arm the next step; its wait counts from when this level was due (``since``)."""
+    due = (since or uow.now) + req.chain.wait_after(level)
+    await uow.arm("escalate", due, request_id=req.id, level=level)
 
 
 async def notify(

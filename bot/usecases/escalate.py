@@ -3,6 +3,8 @@ a level proved undeliverable, or when someone asks for it (DESIGN.md §4)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 
 from bot.domain.lifecycle import State
@@ -15,7 +17,13 @@ from storage.tables import outbox, people, requests
 
 
 async def escalate(
-    uow: UnitOfWork, ctx: Ctx, req: Request, *, reason: str, actor_id: int | None = None
+    uow: UnitOfWork,
+    ctx: Ctx,
+    req: Request,
+    *,
+    reason: str,
+    actor_id: int | None = None,
+    since: datetime | None = None,
 ) -> int:
     """Alert the next level (the last one again when at the top); return the level alerted."""
     target = req.chain.next_level(req.level)
@@ -36,7 +44,7 @@ async def escalate(
     await uow.disarm(req.id, "escalate")
     moved = await queries.load_request(uow.conn, req.id)
     assert moved is not None
-    await arm_escalation(uow, moved, alerted.level)
+    await arm_escalation(uow, moved, alerted.level, since=since)
     return alerted.level
 
 
@@ -49,7 +57,7 @@ def escalation_effect(ctx: Ctx):  # type: ignore[no-untyped-def]
         req = await queries.load_request(uow.conn, deadline.request_id)
         if req is None or req.state is not State.OPEN or req.level != deadline.data.get("level"):
             return
-        await escalate(uow, ctx, req, reason="timeout")
+        await escalate(uow, ctx, req, reason="timeout", since=deadline.due_at)
 
     return effect
 

@@ -61,9 +61,7 @@ def test_turns_cycle_through_every_handler() -> None:
 @pytest.mark.parametrize(
     ("members", "expected"),
     [
-        pytest.param(
-            [member(10, 1, away=True), member(20, 2)], [20], id="away-member-is-skipped"
-        ),
+        pytest.param([member(10, 1, away=True), member(20, 2)], [20], id="away-member-is-skipped"),
         pytest.param(
             [member(10, 1, reachable=False), member(20, 2)],
             [20],
@@ -107,9 +105,7 @@ def test_single_handler_gets_every_turn() -> None:
     ],
 )
 @pytest.mark.parametrize("urgency", list(Urgency))
-def test_nobody_able_gives_an_empty_level_zero(
-    urgency: Urgency, members: list[Candidate]
-) -> None:
+def test_nobody_able_gives_an_empty_level_zero(urgency: Urgency, members: list[Candidate]) -> None:
     assert level_zero(urgency, MEDICAL, members, None) == []
 
 
