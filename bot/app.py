@@ -17,13 +17,15 @@ from bot.clock import Clock, SystemClock
 from bot.services import Services
 from bot.settings import Settings, WebhookOptions
 from bot.usecases.common import Ctx
-from bot.usecases.escalate import escalation_effect, undeliverable
+from bot.usecases.escalate import undeliverable
+from bot.usecases.followups import effects
+from bot.usecases.sweep import rearm_orphans, report_stuck_alerts
 from schedules import inbox
 from schedules.deadlines import DeadlineEngine
 from schedules.outbox import Dispatcher, Row
 from schedules.poller import poll
 from schedules.runner import Wakeups
-from storage.db import make_engine, migrate
+from storage.db import make_engine, migrate, writing
 from storage.tables import people
 
 log = logging.getLogger(__name__)
@@ -37,29 +39,28 @@ class InboxApplication(Application):  # type: ignore[type-arg]
     async def process_update(self, update: object) -> None:
         services: Services = self.bot_data["services"]
         if isinstance(update, Update):
-            now = services.clock.now()
-            if not await inbox.begin(services.engine, update.update_id, update.to_dict(), now):
+            async with writing(services.engine) as conn:
+                claimed = await inbox.begin(
+                    conn, update.update_id, update.to_dict(), services.clock.now()
+                )
+                if claimed and update.effective_user is not None:
+                    # Someone who writes to the bot can be reached again.
+                    await conn.execute(
+                        sql_update(people)
+                        .where(
+                            people.c.telegram_id == update.effective_user.id,
+                            people.c.unreachable_since.is_not(None),
+                        )
+                        .values(unreachable_since=None)
+                    )
+            if not claimed:
                 return
-            await _clear_unreachable(services, update)
             try:
                 await super().process_update(update)
             finally:
                 await inbox.finish(services.engine, update.update_id)
             return
         await super().process_update(update)
-
-
-async def _clear_unreachable(services: Services, update: Update) -> None:
-    """Someone who writes to the bot can be reached again."""
-    user = update.effective_user
-    if user is None:
-        return
-    async with services.engine.begin() as conn:
-        await conn.execute(
-            sql_update(people)
-            .where(people.c.telegram_id == user.id, people.c.unreachable_since.is_not(None))
-            .values(unreachable_since=None)
-        )
 
 
 def file_url(api_url: str) -> str:
@@ -79,6 +80,7 @@ class Runtime:
         webhook: WebhookOptions | None = None,
         schedule: bool = True,
         poll_timeout: int = 20,
+        read_timeout: float = 5.0,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -86,6 +88,7 @@ class Runtime:
         self.webhook = webhook
         self.schedule = schedule
         self.poll_timeout = poll_timeout
+        self.read_timeout = read_timeout
         self.wakeups = Wakeups(self.clock)
         self.ctx = Ctx(lang=settings.language, tz=settings.tz)
         self.app: AnyApp = self._build()
@@ -101,10 +104,11 @@ class Runtime:
             on_undeliverable=self._undeliverable,
         )
         self.deadlines = DeadlineEngine(
-            self.engine, self.clock, self.wakeups, {"escalate": escalation_effect(self.ctx)}
+            self.engine, self.clock, self.wakeups, effects(self.ctx), tz=settings.tz
         )
         self.wakeups.dispatcher = self.dispatcher
         self.wakeups.deadlines = self.deadlines
+        self.wakeups.on_sweep = self._sweep
         self._tasks: list[asyncio.Task[None]] = []
 
     def _build(self) -> AnyApp:
@@ -119,6 +123,7 @@ class Runtime:
             .base_url(self.settings.api_url)
             .base_file_url(file_url(self.settings.api_url))
             .rate_limiter(AIORateLimiter())
+            .read_timeout(self.read_timeout)
             .concurrent_updates(False)
         )
         if self.webhook is None:
@@ -137,6 +142,11 @@ class Runtime:
                 level=row.level,
                 reason=reason,
             )
+
+    async def _sweep(self) -> None:
+        async with self.services.uow() as uow:
+            await rearm_orphans(uow)
+            await report_stuck_alerts(uow, self.ctx)
 
     async def start(self) -> None:
         await migrate(self.engine)

@@ -25,9 +25,11 @@ class Verb(StrEnum):
     RATE = "s"
     CATEGORY = "k"  # /request: the category was picked
     DRAFT = "d"  # /request: send or discard the draft
+    CONFIRM_FOR = "f"  # a secretary confirms on the worker's behalf (a reason is asked)
+    REOPEN = "o"  # a secretary sends a resolved request back to its owner
 
 
-_PATTERN = re.compile(r"^([a-z]):(\d{1,12})(?::([a-z0-9_]{1,24}))?$")
+_PATTERN = re.compile(r"([a-z]):([0-9]{1,12})(?::([a-z0-9_]{1,24}))?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,12 @@ class Button:
     arg: str | None = None
 
     def pack(self) -> str:
+        """Write the data; refuse anything ``unpack`` would not read back."""
         data = f"{self.verb.value}:{self.number}" + (f":{self.arg}" if self.arg else "")
         if len(data.encode()) > MAX_BYTES:
             raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+        if unpack(data) != self:
+            raise ValueError(f"callback data that could not be read back: {data!r}")
         return data
 
 
@@ -47,7 +52,7 @@ def unpack(data: str | None) -> Button | None:
     """Read callback data back; anything we did not write gives None."""
     if not data or len(data.encode()) > MAX_BYTES:
         return None
-    match = _PATTERN.match(data)
+    match = _PATTERN.fullmatch(data)
     if not match:
         return None
     try:

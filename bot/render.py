@@ -125,6 +125,15 @@ def confirm_buttons(lang: str, number: int) -> list[list[tuple[str, Button]]]:
     ]
 
 
+def oversight_buttons(lang: str, number: int) -> list[list[tuple[str, Button]]]:
+    return [
+        [
+            (t(lang, "Confirm for the worker"), Button(Verb.CONFIRM_FOR, number)),
+            (t(lang, "Reopen"), Button(Verb.REOPEN, number)),
+        ]
+    ]
+
+
 def rating_buttons(number: int) -> list[list[tuple[str, Button]]]:
     return [[(f"{n}⭐", Button(Verb.RATE, number, str(n))) for n in range(1, 6)]]
 

@@ -8,7 +8,11 @@ is sound. Pure: no SQL, no Telegram; `storage.roster_store` applies the result.
 
 from __future__ import annotations
 
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from bot.domain.escalation import DEFAULT_CHAINS
+from bot.domain.policy import PolicyError, policy_from
 from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.roster_check import Checker
 from bot.roster_model import BranchSpec, PersonSpec, Roster, RosterProblem
@@ -107,6 +111,7 @@ def parse_roster(text: str, filename: str, *, lang: str = DEFAULT_LANGUAGE) -> R
     supervisors = check.key_list(doc, "supervisors", known, required=False)
     check.departments_have_branches(people, branches)
     escalation = check.escalation(doc)
+    _check_timing(check, doc, lang)
     check.care_plans(doc, known, {b.key for b in branches})
     if check.problems:
         raise RosterError(check.problems, filename)
@@ -120,3 +125,15 @@ def parse_roster(text: str, filename: str, *, lang: str = DEFAULT_LANGUAGE) -> R
         escalation=chains,
         extras={str(k): plain(v) for k, v in doc.items() if str(k) in EXTRA_SECTIONS},
     )
+
+
+def _check_timing(check: Checker, doc: Any, lang: str) -> None:
+    """Take-timeouts, resolve deadlines, confirmation and working time must make sense."""
+    extras = {str(k): plain(v) for k, v in doc.items() if str(k) in EXTRA_SECTIONS}
+    try:
+        policy_from(None, extras, ZoneInfo("UTC"))
+    except PolicyError as exc:
+        check.problem(
+            key_line(doc, exc.key),
+            t(lang, "'{key}' is not valid: {reason}", key=exc.key, reason=exc.message),
+        )

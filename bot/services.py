@@ -21,4 +21,4 @@ class Services:
 
     def uow(self) -> UnitOfWork:
         """A fresh transaction stamped with the current time."""
-        return UnitOfWork(self.engine, self.wakeups, self.clock.now())
+        return UnitOfWork(self.engine, self.wakeups, self.clock.now(), self.ctx.tz)

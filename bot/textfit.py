@@ -10,7 +10,8 @@ ELLIPSIS = "…"
 
 
 def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    # surrogatepass: a lone surrogate (malformed input) counts as one unit, not a crash
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _cut(text: str, units: int) -> str:
@@ -30,7 +31,9 @@ def shorten(text: str, units: int) -> str:
     """Shorten ``text`` to ``units`` UTF-16 units, marking the cut with an ellipsis."""
     if utf16_len(text) <= units:
         return text
-    return _cut(text, max(units - 1, 0)) + ELLIPSIS
+    if units <= 0:
+        return ""
+    return _cut(text, units - 1) + ELLIPSIS
 
 
 def split(text: str, units: int) -> list[str]:
@@ -39,6 +42,8 @@ def split(text: str, units: int) -> list[str]:
     rest = text
     while utf16_len(rest) > units:
         head = _cut(rest, units)
+        if not head:  # not even one character fits: a caller's mistake, not an endless loop
+            raise ValueError(f"cannot split into pieces of {units} UTF-16 units")
         cut = head.rfind("\n")
         if cut > len(head) // 2:
             head = head[: cut + 1]

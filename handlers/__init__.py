@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import buttons, intake, talk, views
+from handlers import buttons, intake, oversight, talk, views
 from handlers.errors import on_error
 
 
@@ -30,6 +30,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("status", views.status),
         ("resolve", views.resolve),
         ("invite", views.invite),
+        ("escalate", oversight.escalate),
+        ("confirm", oversight.confirm_for),
+        ("away", oversight.away),
+        ("back", oversight.back),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=private))

@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.callbacks import Button, Verb, unpack
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.textfit import shorten
-from bot.usecases import actions
+from bot.usecases import actions, oversight
 from bot.usecases.common import Refused
 from handlers import intake
 from handlers.common import Context, actor_of, lang, services
@@ -20,12 +20,16 @@ log = logging.getLogger(__name__)
 ANSWER_LIMIT = 200
 
 _DONE = {
-    Verb.TAKE: "You took request #{number}.",
-    Verb.RELEASE: "You released request #{number}.",
-    Verb.RESOLVE: "Request #{number} is marked resolved; the worker is asked to confirm.",
-    Verb.CONFIRM: "Thank you!",
-    Verb.REJECT: "Sent back to whoever handled it.",
-    Verb.RATE: "Thank you for your rating.",
+    Verb.TAKE: N_("You took request #{number}."),
+    Verb.RELEASE: N_("You released request #{number}."),
+    Verb.RESOLVE: N_("Request #{number} is marked resolved; the worker is asked to confirm."),
+    Verb.CONFIRM: N_("Thank you!"),
+    Verb.REJECT: N_("Sent back to whoever handled it."),
+    Verb.RATE: N_("Thank you for your rating."),
+    Verb.REOPEN: N_("Request #{number} is back with its owner."),
+    Verb.CONFIRM_FOR: N_(
+        "Send /confirm {number} and the reason, e.g. /confirm {number} the worker said so by phone."
+    ),
 }
 
 
@@ -69,6 +73,10 @@ async def _lifecycle(update: Update, context: Context, button: Button) -> str:
             await actions.confirm(uow, svc.ctx, actor, number)
         elif button.verb is Verb.REJECT:
             await actions.reject(uow, svc.ctx, actor, number)
+        elif button.verb is Verb.REOPEN:
+            await oversight.reopen(uow, svc.ctx, actor, number)
+        elif button.verb is Verb.CONFIRM_FOR:
+            await oversight.check_may_confirm_for(uow, actor, number)
         elif button.verb is Verb.RATE:
             stars = int(button.arg) if button.arg and button.arg.isdigit() else 0
             await actions.rate(uow, svc.ctx, actor, number, stars)

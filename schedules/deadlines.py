@@ -16,12 +16,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
-from bot.usecases.uow import UnitOfWork, Wakeups
+from bot.usecases.uow import UTC_ZONE, UnitOfWork, Wakeups
 from storage.db import reading
 from storage.tables import deadlines
 
@@ -50,9 +51,10 @@ class DeadlineEngine:
         wakeups: Wakeups,
         effects: dict[str, Effect],
         *,
+        tz: ZoneInfo = UTC_ZONE,
         batch: int = 100,
     ) -> None:
-        self._engine, self._clock, self._wakeups = engine, clock, wakeups
+        self._engine, self._clock, self._wakeups, self._tz = engine, clock, wakeups, tz
         self._effects = effects
         self._batch = batch
 
@@ -76,7 +78,7 @@ class DeadlineEngine:
 
     async def _fire_batch(self, now: datetime) -> tuple[int, int]:
         fired = 0
-        async with UnitOfWork(self._engine, self._wakeups, now) as uow:
+        async with UnitOfWork(self._engine, self._wakeups, now, self._tz) as uow:
             due = (
                 select(deadlines.c.id)
                 .where(deadlines.c.status == "pending", deadlines.c.due_at <= now)

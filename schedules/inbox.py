@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.db import reading
+from storage.db import reading, writing
 from storage.tables import inbox
 
 
@@ -21,7 +21,7 @@ async def record(engine: AsyncEngine, updates: list[dict[str, Any]], now: dateti
     if not updates:
         return []
     ids = [int(u["update_id"]) for u in updates]
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         known: set[int] = set(
             await conn.scalars(select(inbox.c.update_id).where(inbox.c.update_id.in_(ids)))
         )
@@ -40,28 +40,28 @@ async def record(engine: AsyncEngine, updates: list[dict[str, Any]], now: dateti
 
 
 async def begin(
-    engine: AsyncEngine, update_id: int, payload: dict[str, Any], now: datetime
+    conn: AsyncConnection, update_id: int, payload: dict[str, Any], now: datetime
 ) -> bool:
-    """Claim an update for processing; False if it was already processed or is in progress."""
-    async with engine.begin() as conn:
-        status = await conn.scalar(select(inbox.c.status).where(inbox.c.update_id == update_id))
-        if status is None:
-            await conn.execute(
-                inbox.insert().values(
-                    update_id=update_id, received_at=now, status="processing", payload=payload
-                )
+    """Claim an update for processing, in the caller's transaction; False if it was
+    already processed or is being processed."""
+    status = await conn.scalar(select(inbox.c.status).where(inbox.c.update_id == update_id))
+    if status is None:
+        await conn.execute(
+            inbox.insert().values(
+                update_id=update_id, received_at=now, status="processing", payload=payload
             )
-            return True
-        result = await conn.execute(
-            update(inbox)
-            .where(inbox.c.update_id == update_id, inbox.c.status == "received")
-            .values(status="processing")
         )
-        return result.rowcount == 1
+        return True
+    result = await conn.execute(
+        update(inbox)
+        .where(inbox.c.update_id == update_id, inbox.c.status == "received")
+        .values(status="processing")
+    )
+    return result.rowcount == 1
 
 
 async def finish(engine: AsyncEngine, update_id: int) -> None:
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         await conn.execute(
             update(inbox).where(inbox.c.update_id == update_id).values(status="done")
         )
@@ -69,7 +69,7 @@ async def finish(engine: AsyncEngine, update_id: int) -> None:
 
 async def unfinished(engine: AsyncEngine) -> list[dict[str, Any]]:
     """Updates left behind by a crash, oldest first, reset to be processed again."""
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         rows = (
             await conn.execute(
                 select(inbox.c.update_id, inbox.c.payload)

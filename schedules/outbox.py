@@ -27,7 +27,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.clock import Clock
 from bot.i18n import t
 from schedules.telegram_calls import EDITS, call
-from storage.db import reading
+from storage.db import reading, writing
 from storage.tables import outbox
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class Dispatcher:
 
     async def recover(self) -> int:
         """After a crash, rows caught mid-send may or may not have arrived: send again, marked."""
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             rows = (await conn.execute(select(outbox).where(outbox.c.status == "sending"))).all()
             for r in rows:
                 payload = dict(r.payload)
@@ -194,7 +194,7 @@ class Dispatcher:
             self._slots.release()
 
     async def _set(self, row_id: int, **values: Any) -> None:
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             await conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
 
     def _later(self, attempts: int) -> datetime:
@@ -202,7 +202,7 @@ class Dispatcher:
 
     async def _deliver_row(self, row: Row) -> None:
         payload = dict(row.payload)
-        async with self._engine.begin() as conn:
+        async with writing(self._engine) as conn:
             claimed = await conn.execute(
                 update(outbox)
                 .where(outbox.c.id == row.id, outbox.c.status == "pending")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ class Wakeups:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
+        self.on_sweep: Callable[[], Awaitable[object]] | None = None
         self.dispatcher: Dispatcher | None = None
         self.deadlines: DeadlineEngine | None = None
         self.job_queue: JobQueue[Any] | None = None
@@ -74,7 +76,13 @@ class Wakeups:
         job_queue.run_repeating(self._sweep, interval=SWEEP_SECONDS, first=SWEEP_SECONDS)
 
     async def _sweep(self, _context: object) -> None:
+        await self.sweep()
+
+    async def sweep(self) -> None:
+        """Repair what no event would catch, then fire anything due."""
         try:
+            if self.on_sweep is not None:
+                await self.on_sweep()
             await self.fire_due()
         except Exception:
-            log.exception("deadline sweep failed")
+            log.exception("safety sweep failed")

@@ -10,6 +10,8 @@ connection with ``reading()`` and gets a plain, non-blocking snapshot.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -79,4 +81,27 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for reads only: it never takes the write lock."""
     async with engine.connect() as conn:
         await conn.execution_options(**{READONLY: True})
+        yield conn
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def write_lock(engine: AsyncEngine) -> asyncio.Lock:
+    """One writer at a time in this process, first come first served.
+
+    SQLite admits one writer anyway; queueing here instead of in SQLite's busy handler
+    (which sleeps in growing steps) keeps a short write from waiting behind a long sleep,
+    and lets the dispatcher take its turn between two batches of deadlines.
+    """
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None:
+        lock = _WRITE_LOCKS[engine] = asyncio.Lock()
+    return lock
+
+
+@asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction, taken in turn with this process's other writers."""
+    async with write_lock(engine), engine.begin() as conn:
         yield conn

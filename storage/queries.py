@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,6 +15,7 @@ from bot.domain.authz import Actor, RequestFacts
 from bot.domain.escalation import Chain
 from bot.domain.kinds import Category, Kind, Urgency
 from bot.domain.lifecycle import State
+from bot.domain.policy import Policy, PolicyError, policy_from
 from bot.domain.routing import Candidate
 from storage.tables import (
     branch_departments,
@@ -24,6 +27,8 @@ from storage.tables import (
     requests,
     roles,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,17 @@ async def committee_ids(conn: AsyncConnection) -> list[int]:
 
 async def policy(conn: AsyncConnection, key: str) -> Any:
     return await conn.scalar(select(policies.c.value).where(policies.c.key == key))
+
+
+async def load_policy(conn: AsyncConnection, tz: ZoneInfo) -> Policy:
+    """The timing policy the roster set (validated at import; defaults otherwise)."""
+    escalation = await policy(conn, "escalation")
+    extras = await policy(conn, "extras")
+    try:
+        return policy_from(escalation, extras, tz)
+    except PolicyError:
+        log.exception("stored policy is invalid; using the defaults")
+        return Policy()
 
 
 async def request_of_message(conn: AsyncConnection, chat_id: int, message_id: int) -> int | None:

@@ -155,6 +155,8 @@ outbox = Table(
     Column("sent_at", UTCDateTime()),
     Column("message_id", BigInteger),
     Column("error", String(300)),
+    # When the secretary was told that this alert is stuck (told once).
+    Column("delay_reported_at", UTCDateTime()),
     Index("ix_outbox_due", "status", "priority", "not_before", "id"),
     Index("ix_outbox_message", "chat_id", "message_id"),
     Index("ix_outbox_request", "request_id", "purpose"),

@@ -18,8 +18,9 @@ import argparse
 import io
 import string
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO, Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -34,6 +35,10 @@ SOURCES = ("bot", "handlers", "schedules", "storage")
 # t(lang, msgid, **params): the msgid is the 2nd argument; N_(msgid); Refused(msgid, **params).
 KEYWORDS: dict[str, tuple[int, ...] | None] = {"t": (2,), "N_": None, "Refused": None}
 COMMENT_TAGS = ("TRANSLATORS:",)
+# Babel leaves parse_mapping_cfg unannotated: give it its type once.
+_parse_mapping: Callable[[IO[str]], tuple[list[tuple[str, str]], dict[str, dict[str, Any]]]] = (
+    parse_mapping_cfg
+)
 LANGUAGES = ("zh", "en")
 REQUIRED = "zh"  # the default language: every msgid must be translated
 _VOLATILE = (b'"POT-Creation-Date:', b'"PO-Revision-Date:')
@@ -50,7 +55,7 @@ def po_path(lang: str) -> Path:
 def extract(root: Path = ROOT) -> Catalog:
     """Every msgid in the source tree, as a template catalog."""
     with (root / MAPPING.name).open(encoding="utf-8") as fh:
-        method_map, options_map = parse_mapping_cfg(fh)
+        method_map, options_map = _parse_mapping(fh)
     template = Catalog(
         project="helpline", version="1", charset="utf-8", fuzzy=False, header_comment=HEADER
     )

@@ -23,10 +23,20 @@ class Audience(IntEnum):
 
 @dataclass(frozen=True)
 class Chain:
-    """An urgency's escalation chain, frozen onto each request when it is raised."""
+    """A request's timing, frozen onto it when it is raised.
+
+    The escalation chain of its urgency plus the clocks that run after a take: how long
+    an owner may stay silent, by when it should be resolved, when an unconfirmed
+    resolution is chased. ``working_time`` makes all of them count working time only.
+    """
 
     waits: tuple[timedelta, ...]
     repeat: timedelta
+    take_timeout: timedelta = timedelta(minutes=30)
+    resolve_within: timedelta = timedelta(hours=4)
+    confirm_remind: timedelta = timedelta(hours=24)
+    confirm_escalate: timedelta = timedelta(hours=72)
+    working_time: bool = False
 
     @property
     def last_level(self) -> int:
@@ -40,16 +50,39 @@ class Chain:
         return min(level + 1, self.last_level)
 
     def to_json(self) -> dict[str, Any]:
+        """The escalation chain alone, as the roster policy stores it."""
         return {
             "waits": [int(w.total_seconds()) for w in self.waits],
             "repeat": int(self.repeat.total_seconds()),
         }
 
+    def frozen_json(self) -> dict[str, Any]:
+        """Everything a request keeps of the policy it was raised under."""
+
+        def secs(d: timedelta) -> int:
+            return int(d.total_seconds())
+
+        return {
+            **self.to_json(),
+            "take_timeout": secs(self.take_timeout),
+            "resolve_within": secs(self.resolve_within),
+            "confirm_remind": secs(self.confirm_remind),
+            "confirm_escalate": secs(self.confirm_escalate),
+            "working_time": self.working_time,
+        }
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Chain:
+        optional = {
+            key: timedelta(seconds=data[key])
+            for key in ("take_timeout", "resolve_within", "confirm_remind", "confirm_escalate")
+            if key in data
+        }
         return cls(
             waits=tuple(timedelta(seconds=s) for s in data["waits"]),
             repeat=timedelta(seconds=data["repeat"]),
+            working_time=bool(data.get("working_time", False)),
+            **optional,
         )
 
 

@@ -21,6 +21,9 @@ class Action(StrEnum):
     REJECT = "reject"  # the worker says "not resolved"
     CANCEL = "cancel"
     RATE = "rate"
+    CONFIRM_FOR = "confirm_for"  # a secretary confirms on the worker's behalf, with a reason
+    REOPEN = "reopen"  # a secretary sends a resolved request back to its owner
+    ESCALATE = "escalate"  # the worker or the owner pushes it up one level now
     MESSAGE = "message"  # talk through the bot
     VIEW = "view"  # see the whole timeline
 
@@ -31,6 +34,8 @@ _TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.TAKEN, Action.RESOLVE): State.RESOLVED,
     (State.RESOLVED, Action.CONFIRM): State.CLOSED,
     (State.RESOLVED, Action.REJECT): State.TAKEN,
+    (State.RESOLVED, Action.CONFIRM_FOR): State.CLOSED,
+    (State.RESOLVED, Action.REOPEN): State.TAKEN,
     (State.OPEN, Action.CANCEL): State.CANCELLED,
     (State.TAKEN, Action.CANCEL): State.CANCELLED,
 }

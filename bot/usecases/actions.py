@@ -17,12 +17,12 @@ from bot.usecases.common import (
     Lazy,
     Refused,
     alert_from,
-    arm_escalation,
     load_for,
     notify,
     retire_alerts,
     set_state,
 )
+from bot.usecases.timing import ESCALATE, arm_after_resolve, arm_after_take, arm_escalation
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
 from storage.queries import Request
@@ -64,7 +64,9 @@ async def take(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
             )
         _check(fresh, Action.TAKE)
     await uow.event(req.id, "taken", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
-    await uow.disarm(req.id, "escalate")
+    await uow.disarm(req.id, ESCALATE)
+    assert actor.person_id is not None
+    await arm_after_take(uow, req, actor.person_id)
     lang = ctx.lang
     kept = await retire_alerts(
         uow, ctx, req, t(lang, "✅ Taken by {name}", name=actor.name), keep_for=actor.person_id
@@ -145,6 +147,7 @@ async def release(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Reque
     if not await set_state(uow, req, State.TAKEN, state=State.OPEN.value, owner_id=None):
         raise Refused("Request #{number} changed in the meantime; look again.", number=number)
     await uow.event(req.id, "released", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
+    await uow.disarm(req.id)
     # The owner's own messages carry the owner's buttons: retire them with the alerts.
     await uow.conn.execute(
         update(outbox)
@@ -180,6 +183,8 @@ async def resolve(
     await uow.event(
         req.id, "resolved", actor_id=actor.person_id, actor_chat_id=actor.chat_id, summary=summary
     )
+    await uow.disarm(req.id)
+    await arm_after_resolve(uow, req)
     lang = ctx.lang
     text = t(
         lang, "✔ {name} marked your request #{number} as resolved.", name=actor.name, number=req.id
@@ -244,6 +249,9 @@ async def reject(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reason: s
     await uow.event(
         req.id, "reopened", actor_id=actor.person_id, actor_chat_id=actor.chat_id, reason=reason
     )
+    await uow.disarm(req.id)
+    if req.owner_id is not None:
+        await arm_after_take(uow, req, req.owner_id)
     lang = ctx.lang
     await notify(
         uow,

@@ -16,6 +16,7 @@ from bot.domain.kinds import topic_of
 from bot.domain.lifecycle import Action
 from bot.domain.routing import level_zero
 from bot.i18n import t
+from bot.usecases.timing import deliver_from
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
 from storage.queries import Person, Request
@@ -162,6 +163,7 @@ async def alert_from(
             break
         level += 1
     text = alert_text(ctx, req, uow.now, escalated_from=escalated_from)
+    not_before = await deliver_from(uow, req)
     for person in people:
         assert person.telegram_id is not None
         await uow.send(
@@ -174,17 +176,10 @@ async def alert_from(
                 request_id=req.id,
                 recipient_id=person.id,
                 level=level,
-            )
+            ),
+            not_before=not_before,
         )
     return Alerted(level, people)
-
-
-async def arm_escalation(
-    uow: UnitOfWork, req: Request, level: int, *, since: datetime | None = None
-) -> None:
-    """Arm the next step; its wait counts from when this level was due (``since``)."""
-    due = (since or uow.now) + req.chain.wait_after(level)
-    await uow.arm("escalate", due, request_id=req.id, level=level)
 
 
 async def notify(

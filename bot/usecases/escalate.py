@@ -7,13 +7,15 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from bot import render
 from bot.domain.lifecycle import State
-from bot.usecases.common import Ctx, alert_from, arm_escalation
-from bot.usecases.uow import UnitOfWork
-from schedules.deadlines import Deadline
+from bot.i18n import t
+from bot.usecases.common import Alerted, Ctx, alert_from
+from bot.usecases.timing import arm_escalation
+from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
 from storage.queries import Request
-from storage.tables import outbox, people, requests
+from storage.tables import branch_members, branches, outbox, people, requests
 
 
 async def escalate(
@@ -24,8 +26,8 @@ async def escalate(
     reason: str,
     actor_id: int | None = None,
     since: datetime | None = None,
-) -> int:
-    """Alert the next level (the last one again when at the top); return the level alerted."""
+) -> Alerted:
+    """Alert the next level (the last one again when at the top)."""
     target = req.chain.next_level(req.level)
     alerted = await alert_from(uow, ctx, req, target, escalated_from=req.level)
     await uow.conn.execute(
@@ -45,21 +47,7 @@ async def escalate(
     moved = await queries.load_request(uow.conn, req.id)
     assert moved is not None
     await arm_escalation(uow, moved, alerted.level, since=since)
-    return alerted.level
-
-
-def escalation_effect(ctx: Ctx):  # type: ignore[no-untyped-def]
-    """The deadline effect for ``escalate`` rows: act only if nothing changed since arming."""
-
-    async def effect(uow: UnitOfWork, deadline: Deadline) -> None:
-        if deadline.request_id is None:
-            return
-        req = await queries.load_request(uow.conn, deadline.request_id)
-        if req is None or req.state is not State.OPEN or req.level != deadline.data.get("level"):
-            return
-        await escalate(uow, ctx, req, reason="timeout", since=deadline.due_at)
-
-    return effect
+    return alerted
 
 
 async def undeliverable(
@@ -74,11 +62,13 @@ async def undeliverable(
     """An alert could not be delivered: mark the person, and escalate at once if the whole
     level is unreachable — nobody waits out a timer for a phone that will never ring."""
     if recipient_id is not None:
-        await uow.conn.execute(
+        marked = await uow.conn.execute(
             update(people)
             .where(people.c.id == recipient_id, people.c.unreachable_since.is_(None))
             .values(unreachable_since=uow.now)
         )
+        if marked.rowcount == 1:
+            await _tell_secretaries(uow, ctx, recipient_id, reason)
     if request_id is None:
         return
     await uow.event(request_id, "undeliverable", to=recipient_id, reason=reason, level=level)
@@ -95,3 +85,39 @@ async def undeliverable(
     )
     if alive is None:
         await escalate(uow, ctx, req, reason="undeliverable")
+
+
+async def _tell_secretaries(uow: UnitOfWork, ctx: Ctx, person_id: int, reason: str) -> None:
+    """A member's secretary learns the member cannot be reached (once, until they write)."""
+    person = await queries.person_by_id(uow.conn, person_id)
+    if person is None:
+        return
+    rows = await uow.conn.execute(
+        select(people.c.id, people.c.telegram_id)
+        .join(branches, branches.c.secretary_id == people.c.id)
+        .join(branch_members, branch_members.c.branch_id == branches.c.id)
+        .where(branch_members.c.person_id == person_id, people.c.id != person_id)
+        .distinct()
+    )
+    for row in rows.all():
+        sec_id, chat_id = int(row.id), row.telegram_id
+        if chat_id is None:
+            continue
+        await uow.send(
+            Send(
+                chat_id=chat_id,
+                method="sendMessage",
+                payload=render.text_message(
+                    t(
+                        ctx.lang,
+                        "⚠ {name} cannot be reached on Telegram ({reason}). Alerts skip "
+                        "them until they write to the bot again.",
+                        name=person.name,
+                        reason=reason,
+                    )
+                ),
+                priority=Priority.LOW,
+                purpose="notice",
+                recipient_id=sec_id,
+            )
+        )

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.domain.authz import Actor
-from bot.domain.escalation import DEFAULT_CHAINS, Audience, Chain
-from bot.domain.kinds import DEFAULT_URGENCY, Category, Kind, Urgency
+from bot.domain.escalation import Audience
+from bot.domain.kinds import DEFAULT_URGENCY, Category, Kind
 from bot.domain.lifecycle import State
 from bot.i18n import t
-from bot.usecases.common import Ctx, alert_from, arm_escalation, notify
+from bot.usecases.common import Ctx, alert_from, notify
+from bot.usecases.timing import arm_escalation
 from bot.usecases.uow import UnitOfWork
 from storage import queries
 from storage.queries import Person, Request
@@ -23,13 +24,6 @@ class Raised:
     request: Request
     told: list[Person]
     duplicate: bool = False  # the same update was delivered twice
-
-
-async def _chain(uow: UnitOfWork, urgency: Urgency) -> Chain:
-    stored = await queries.policy(uow.conn, "escalation")
-    if isinstance(stored, dict) and urgency.value in stored:
-        return Chain.from_json(stored[urgency.value])
-    return DEFAULT_CHAINS[urgency]
 
 
 async def raise_request(
@@ -56,7 +50,7 @@ async def raise_request(
     person = await queries.person_by_chat(conn, actor.chat_id)
     branch_id = await queries.branch_of_person(conn, person) if person else None
     urgency = DEFAULT_URGENCY[kind]
-    chain = await _chain(uow, urgency)
+    chain = (await queries.load_policy(conn, ctx.tz)).chain_for(kind)
     # Unknown senders, and people no branch serves, go to the committee's level at once.
     start = Audience.MEMBERS if branch_id is not None else Audience.COMMITTEE
     result = await conn.execute(
@@ -73,7 +67,7 @@ async def raise_request(
             unregistered=person is None,
             text=text,
             level=int(start),
-            chain=chain.to_json(),
+            chain=chain.frozen_json(),
             source_update_id=update_id,
             created_at=uow.now,
             updated_at=uow.now,

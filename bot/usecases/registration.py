@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.domain.authz import Actor
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.usecases.common import Refused
 from bot.usecases.uow import UnitOfWork
 from storage import queries
@@ -13,13 +13,16 @@ from storage.invites import RedeemStatus, create_invite, person_id_by_key, redee
 from storage.tables import branch_departments, branch_members, people
 
 _REFUSALS = {
-    RedeemStatus.UNKNOWN: "This invite code is not valid. Ask your branch secretary for a new "
-    "link.",
-    RedeemStatus.EXPIRED: "This invite has expired. Ask your branch secretary for a new link.",
-    RedeemStatus.USED: "This invite has already been used. Ask your branch secretary for a new "
-    "link.",
-    RedeemStatus.CHAT_ALREADY_BOUND: "This Telegram account is already registered to someone "
-    "else in the roster.",
+    RedeemStatus.UNKNOWN: N_(
+        "This invite code is not valid. Ask your branch secretary for a new link."
+    ),
+    RedeemStatus.EXPIRED: N_("This invite has expired. Ask your branch secretary for a new link."),
+    RedeemStatus.USED: N_(
+        "This invite has already been used. Ask your branch secretary for a new link."
+    ),
+    RedeemStatus.CHAT_ALREADY_BOUND: N_(
+        "This Telegram account is already registered to someone else in the roster."
+    ),
 }
 
 

@@ -16,6 +16,7 @@ from bot.domain.lifecycle import ACTIVE_STATES, Action, State
 from bot.i18n import t
 from bot.textfit import TEXT_LIMIT, split, utf16_len
 from bot.usecases.common import Ctx, Refused
+from bot.usecases.timing import OWNER_SILENT
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
 from storage.queries import Request
@@ -114,6 +115,8 @@ async def relay(
         text=text,
         media=media.__dict__ if media else None,
     )
+    if not is_requester(actor, req.facts):
+        await uow.disarm(req.id, OWNER_SILENT)  # the owner has spoken
     if is_requester(actor, req.facts) and not req.text and text:
         # The first words after a bare /120 become the request's details.
         await uow.conn.execute(

@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.kinds import Urgency
+from storage.db import write_lock
 from storage.tables import deadlines, events, outbox
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 class Wakeups(Protocol):
@@ -65,10 +69,13 @@ class Send:
 class UnitOfWork:
     """An open transaction plus the outbox rows and deadlines it has written."""
 
-    def __init__(self, engine: AsyncEngine, wakeups: Wakeups, now: datetime) -> None:
+    def __init__(
+        self, engine: AsyncEngine, wakeups: Wakeups, now: datetime, tz: ZoneInfo = UTC_ZONE
+    ) -> None:
         self._engine = engine
         self._wakeups = wakeups
         self.now = now
+        self.tz = tz
         self._conn: AsyncConnection | None = None
         self._sent = False
         self._earliest: datetime | None = None
@@ -79,8 +86,14 @@ class UnitOfWork:
         return self._conn
 
     async def __aenter__(self) -> UnitOfWork:
-        self._conn = await self._engine.connect()
-        await self._conn.begin()
+        self._lock = write_lock(self._engine)
+        await self._lock.acquire()
+        try:
+            self._conn = await self._engine.connect()
+            await self._conn.begin()
+        except BaseException:
+            self._lock.release()
+            raise
         return self
 
     async def __aexit__(
@@ -97,6 +110,7 @@ class UnitOfWork:
                 await conn.rollback()
         finally:
             await conn.close()
+            self._lock.release()
         if exc_type is None:
             if self._sent:
                 self._wakeups.outbox_changed()

@@ -100,14 +100,23 @@ def settings_for(server: SandboxServer, db: Path, language: str = "en") -> Setti
 
 
 async def seeded_runtime(
-    server: SandboxServer, db: Path, *, clock: FakeClock, language: str = "en"
+    server: SandboxServer,
+    db: Path,
+    *,
+    clock: FakeClock,
+    language: str = "en",
+    read_timeout: float = 5.0,
 ) -> Runtime:
     engine = make_engine(str(db))
     await migrate(engine)
     await import_roster(engine, parse_roster(ROSTER.read_text(), str(ROSTER)), now=clock.now())
     await engine.dispose()
     runtime = Runtime(
-        settings_for(server, db, language), clock=clock, schedule=False, poll_timeout=1
+        settings_for(server, db, language),
+        clock=clock,
+        schedule=False,
+        poll_timeout=1,
+        read_timeout=read_timeout,
     )
     await runtime.start()
     return runtime
@@ -119,13 +128,22 @@ def language() -> str:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, language: str) -> AsyncIterator[World]:
+def read_timeout() -> float:
+    return 5.0
+
+
+@pytest.fixture
+async def world(tmp_path: Path, language: str, read_timeout: float) -> AsyncIterator[World]:
     clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
     async with SandboxServer(bot_username="helpline_bot") as server:
         for telegram_id, name in NAMES.items():
             server.user(telegram_id, name)
         runtime = await seeded_runtime(
-            server, tmp_path / "helpline.db", clock=clock, language=language
+            server,
+            tmp_path / "helpline.db",
+            clock=clock,
+            language=language,
+            read_timeout=read_timeout,
         )
         try:
             yield World(server, runtime, clock)

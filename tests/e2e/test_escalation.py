@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from storage.tables import deadlines, events, requests
@@ -51,7 +53,7 @@ async def test_taking_edits_every_alert_and_cancels_pending_deadlines(world: Wor
         )
         == 0
     )
-    await world.advance(hours=4)
+    await world.advance(minutes=9)  # within the 10-minute take-timeout: nothing more
     await world.settle()
     assert await world.count(events, events.c.type == "escalated") == 2
 
@@ -61,13 +63,16 @@ async def test_chain_is_frozen_when_the_request_is_raised(world: World) -> None:
     await world.user(LI).wait_message("chest pain")
     async with world.runtime.engine.connect() as conn:
         chain = await conn.scalar(select(requests.c.chain).where(requests.c.id == 1))
-    assert chain == {"waits": [120, 180], "repeat": 300}
+    assert chain is not None
+    assert chain["waits"] == [120, 180] and chain["repeat"] == 300
+    assert chain["take_timeout"] == 600 and chain["resolve_within"] == 3600
+    assert chain["working_time"] is False
 
 
 async def test_deadline_losing_the_race_with_a_take_does_not_alert(world: World) -> None:
     world.user(MAO).send("/120 chest pain")
     alert = await world.user(LI).wait_message("chest pain")
-    world.clock.advance(__import__("datetime").timedelta(minutes=3))  # due, not yet fired
+    world.clock.advance(timedelta(minutes=3))  # due, not yet fired
     await world.user(LI).press(alert, "Take")
     assert await world.runtime.wakeups.fire_due() == 0
     await world.settle()

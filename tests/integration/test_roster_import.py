@@ -217,9 +217,9 @@ async def test_departed_persons_account_can_be_reused(engine: AsyncEngine) -> No
 async def test_other_policies_are_left_alone(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(insert(policies).values(key="something_else", value={"x": 1}))
-    extras = BASE + "holidays: [2026-10-01]\nworking_hours: {start: '08:30'}\n"
+    extras = BASE + "holidays: [2026-10-01]\nworking_hours: '08:30-17:30'\n"
     await import_roster(engine, roster(extras), now=T0)
     policy = {r.key: r.value for r in await rows(engine, select(policies))}
     assert policy["something_else"] == {"x": 1}
-    assert policy["extras"] == {"holidays": ["2026-10-01"], "working_hours": {"start": "08:30"}}
+    assert policy["extras"] == {"holidays": ["2026-10-01"], "working_hours": "08:30-17:30"}
     assert not (await import_roster(engine, roster(extras), now=T1)).changed

@@ -38,6 +38,9 @@ ALLOWED: dict[Action, set[str]] = {
     Action.REJECT: {"requester"},
     Action.RATE: {"requester"},
     Action.CANCEL: {"requester"},
+    Action.CONFIRM_FOR: {"branch_secretary", "committee"},
+    Action.REOPEN: {"branch_secretary", "committee"},
+    Action.ESCALATE: {"requester", "owner"},
     Action.MESSAGE: {"requester", "owner"},
     Action.VIEW: {"requester", "owner", "branch_secretary", "committee"},
 }
@@ -47,6 +50,8 @@ ALLOWED_ORPHAN: dict[Action, set[str]] = {
     **ALLOWED,
     Action.TAKE: {"committee"},
     Action.VIEW: {"requester", "owner", "committee"},
+    Action.CONFIRM_FOR: {"committee"},
+    Action.REOPEN: {"committee"},
 }
 
 

@@ -15,6 +15,8 @@ ALLOWED: dict[tuple[State, Action], State] = {
     (State.TAKEN, Action.RESOLVE): State.RESOLVED,  # the owner says it is done
     (State.RESOLVED, Action.CONFIRM): State.CLOSED,  # the worker confirms
     (State.RESOLVED, Action.REJECT): State.TAKEN,  # "not resolved": same owner again
+    (State.RESOLVED, Action.CONFIRM_FOR): State.CLOSED,  # a secretary, with a reason
+    (State.RESOLVED, Action.REOPEN): State.TAKEN,  # a secretary sends it back
     (State.OPEN, Action.CANCEL): State.CANCELLED,  # the worker withdraws it
     (State.TAKEN, Action.CANCEL): State.CANCELLED,
 }

@@ -29,6 +29,7 @@ def _samples() -> list[str]:
 
 
 SAMPLES = _samples()
+CASES = [pytest.param(t, id=f"sample{i}") for i, t in enumerate(SAMPLES)]
 UNITS = [1, 2, 3, 4, 5, 7, 10, 16]
 
 
@@ -60,7 +61,7 @@ def test_limits_are_telegrams() -> None:
 
 
 @pytest.mark.parametrize("units", UNITS)
-@pytest.mark.parametrize("text", SAMPLES)
+@pytest.mark.parametrize("text", CASES)
 def test_shorten_never_exceeds_the_limit_nor_splits_a_pair(text: str, units: int) -> None:
     out = shorten(text, units)
     assert utf16_len(out) <= units
@@ -93,55 +94,8 @@ def test_shorten_a_huge_message_to_the_text_limit() -> None:
     assert utf16_len(out) >= TEXT_LIMIT - 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/textfit.py:33: shorten(text, 0) returns the ellipsis alone (1 unit > 0); "
-    "render.fit_body passes max(room, 0), so a header+footer that fill the limit overflow it",
-)
 def test_shorten_to_zero_units_gives_nothing() -> None:
     assert utf16_len(shorten("hello", 0)) == 0
-
-
-@pytest.mark.parametrize("units", [2, 3, 4, 5, 7, 10, 16])
-@pytest.mark.parametrize("text", SAMPLES)
-def test_split_pieces_fit_and_join_back_to_the_original(text: str, units: int) -> None:
-    pieces = split(text, units)
-    assert "".join(pieces) == text
-    assert pieces
-    for piece in pieces:
-        assert utf16_len(piece) <= units
-        assert no_lone_surrogate(piece)
-    assert all(pieces) or pieces == [""]
-
-
-@pytest.mark.parametrize("text", [t for t in SAMPLES if EMOJI not in t and ASTRAL_CJK not in t])
-def test_split_into_single_units_for_bmp_text(text: str) -> None:
-    pieces = split(text, 1)
-    assert "".join(pieces) == text
-    assert all(utf16_len(p) <= 1 for p in pieces)
-
-
-@pytest.mark.parametrize(
-    ("text", "units", "expected"),
-    [
-        pytest.param("", 10, [""], id="empty-text-is-one-empty-piece"),
-        pytest.param("short", 10, ["short"], id="text-that-fits-is-one-piece"),
-        pytest.param("abcdef", 3, ["abc", "def"], id="cut-at-the-limit-without-line-breaks"),
-        pytest.param("abcd\nefgh", 6, ["abcd\n", "efgh"], id="prefers-a-line-break"),
-        pytest.param("a\nbcdefgh", 6, ["a\nbcde", "fgh"], id="ignores-an-early-line-break"),
-        pytest.param(EMOJI * 3, 3, [EMOJI, EMOJI, EMOJI], id="never-splits-a-pair"),
-    ],
-)
-def test_split_examples(text: str, units: int, expected: list[str]) -> None:
-    assert split(text, units) == expected
-
-
-def test_split_a_huge_message_into_telegram_sized_pieces() -> None:
-    text = ("李强: " + CJK * 300 + EMOJI + "\n") * 20
-    pieces = split(text, TEXT_LIMIT)
-    assert "".join(pieces) == text
-    assert all(utf16_len(p) <= TEXT_LIMIT for p in pieces)
-    assert all(p.endswith("\n") for p in pieces)
 
 
 class _Hang(Exception):
@@ -166,13 +120,56 @@ def _deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=_Hang,
-    reason="bot/textfit.py:40-46: split() loops forever when no character fits in `units` "
-    "(units <= 0, or units == 1 before a surrogate pair): _cut returns '' and rest never "
-    "shrinks; relay.py:151 passes TEXT_LIMIT - utf16_len(header) - 1, unguarded",
+def guarded_split(text: str, units: int) -> list[str]:
+    """split() under a deadline, so an endless loop fails the test instead of the run."""
+    with _deadline(1.0):
+        return split(text, units)
+
+
+@pytest.mark.parametrize("units", [2, 3, 4, 5, 7, 10, 16])
+@pytest.mark.parametrize("text", CASES)
+def test_split_pieces_fit_and_join_back_to_the_original(text: str, units: int) -> None:
+    pieces = guarded_split(text, units)
+    assert "".join(pieces) == text
+    assert pieces
+    for piece in pieces:
+        assert utf16_len(piece) <= units
+        assert no_lone_surrogate(piece)
+    assert all(pieces) or pieces == [""]
+
+
+@pytest.mark.parametrize(
+    "text", [c for c, t in zip(CASES, SAMPLES, strict=True) if utf16_len(t) == len(t)]
 )
+def test_split_into_single_units_for_bmp_text(text: str) -> None:
+    pieces = guarded_split(text, 1)
+    assert "".join(pieces) == text
+    assert all(utf16_len(p) <= 1 for p in pieces)
+
+
+@pytest.mark.parametrize(
+    ("text", "units", "expected"),
+    [
+        pytest.param("", 10, [""], id="empty-text-is-one-empty-piece"),
+        pytest.param("short", 10, ["short"], id="text-that-fits-is-one-piece"),
+        pytest.param("abcdef", 3, ["abc", "def"], id="cut-at-the-limit-without-line-breaks"),
+        pytest.param("abcd\nefgh", 6, ["abcd\n", "efgh"], id="prefers-a-line-break"),
+        pytest.param("a\nbcdefgh", 6, ["a\nbcde", "fgh"], id="ignores-an-early-line-break"),
+        pytest.param(EMOJI * 3, 3, [EMOJI, EMOJI, EMOJI], id="never-splits-a-pair"),
+    ],
+)
+def test_split_examples(text: str, units: int, expected: list[str]) -> None:
+    assert guarded_split(text, units) == expected
+
+
+def test_split_a_huge_message_into_telegram_sized_pieces() -> None:
+    text = ("李强: " + CJK * 300 + EMOJI + "\n") * 20
+    pieces = guarded_split(text, TEXT_LIMIT)
+    assert "".join(pieces) == text
+    assert all(utf16_len(p) <= TEXT_LIMIT for p in pieces)
+    assert all(p.endswith("\n") for p in pieces)
+
+
 @pytest.mark.parametrize(
     ("text", "units"),
     [
@@ -180,7 +177,6 @@ def _deadline(seconds: float) -> Iterator[None]:
         pytest.param("abc", 0, id="zero-units"),
     ],
 )
-def test_split_terminates_when_a_character_does_not_fit(text: str, units: int) -> None:
-    with _deadline(0.05):
-        pieces = split(text, units)
-    assert "".join(pieces) == text
+def test_split_refuses_pieces_too_small_for_a_character(text: str, units: int) -> None:
+    with _deadline(0.05), pytest.raises(ValueError):
+        split(text, units)

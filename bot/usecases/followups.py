@@ -1,0 +1,212 @@
+"""What a deadline does when it falls due: escalate, chase a silent owner, chase an
+unresolved or unconfirmed request (DESIGN.md §4). Each effect re-checks the request, so a
+step armed before a change that made it moot does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot import render
+from bot.domain.lifecycle import State
+from bot.i18n import t
+from bot.usecases.common import Ctx, notify, retire_alerts, set_state
+from bot.usecases.escalate import escalate
+from bot.usecases.timing import (
+    CONFIRM_DUE,
+    ESCALATE,
+    OWNER_SILENT,
+    RESOLVE_DUE,
+    due_after,
+)
+from bot.usecases.uow import UnitOfWork
+from schedules.deadlines import Deadline
+from storage import queries
+from storage.queries import Person, Request
+
+Effect = Callable[[UnitOfWork, Deadline], Awaitable[None]]
+
+
+async def _request(uow: UnitOfWork, deadline: Deadline, state: State) -> Request | None:
+    if deadline.request_id is None:
+        return None
+    req = await queries.load_request(uow.conn, deadline.request_id)
+    if req is None or req.state is not state:
+        return None
+    owner = deadline.data.get("owner")
+    if owner is not None and req.owner_id != owner:
+        return None
+    return req
+
+
+async def _secretary(uow: UnitOfWork, req: Request) -> Person | None:
+    if req.branch_id is None:
+        return None
+    sec_id = await queries.secretary_of_branch(uow.conn, req.branch_id)
+    found = await queries.person_by_id(uow.conn, sec_id) if sec_id else None
+    return found if found and found.telegram_id else None
+
+
+async def _people_to_tell(uow: UnitOfWork, req: Request) -> list[Person]:
+    """The secretary, or the committee for a request no branch serves."""
+    sec = await _secretary(uow, req)
+    if sec is not None:
+        return [sec]
+    found = await queries.people_by_ids(uow.conn, await queries.committee_ids(uow.conn))
+    return [p for p in found.values() if p.telegram_id]
+
+
+def effects(ctx: Ctx) -> dict[str, Effect]:
+    async def on_escalate(uow: UnitOfWork, deadline: Deadline) -> None:
+        req = await _request(uow, deadline, State.OPEN)
+        if req is None or req.level != deadline.data.get("level"):
+            return
+        await escalate(uow, ctx, req, reason="timeout", since=deadline.due_at)
+
+    async def on_owner_silent(uow: UnitOfWork, deadline: Deadline) -> None:
+        req = await _request(uow, deadline, State.TAKEN)
+        if req is None or req.owner_id is None:
+            return
+        owner = await queries.person_by_id(uow.conn, req.owner_id)
+        if deadline.data.get("stage") == 1:
+            if owner and owner.telegram_id:
+                await notify(
+                    uow,
+                    req,
+                    owner.telegram_id,
+                    t(
+                        ctx.lang,
+                        "⏰ You took request #{number} but have not written to {worker} "
+                        "yet. Reply to the request's message, or release it so someone else can "
+                        "help.",
+                        number=req.id,
+                        worker=req.requester_name,
+                    ),
+                    buttons=render.owner_buttons(ctx.lang, req.id),
+                    purpose="owner",
+                    recipient_id=owner.id,
+                )
+            await uow.arm(
+                OWNER_SILENT,
+                await due_after(uow, req, deadline.due_at, req.chain.take_timeout),
+                request_id=req.id,
+                stage=2,
+                owner=req.owner_id,
+            )
+            await uow.event(req.id, "reminded", reason="owner-silent")
+            return
+        # Still silent: the request goes back into escalation at the next level.
+        if not await set_state(uow, req, State.TAKEN, state=State.OPEN.value, owner_id=None):
+            return
+        await uow.event(req.id, "released", actor_id=req.owner_id, reason="owner-silent")
+        await uow.disarm(req.id)
+        name = owner.name if owner else "?"
+        await retire_alerts(
+            uow, ctx, req, t(ctx.lang, "↩ Released: {name} did not respond", name=name)
+        )
+        if owner and owner.telegram_id:
+            await notify(
+                uow,
+                req,
+                owner.telegram_id,
+                t(
+                    ctx.lang,
+                    "Request #{number} was passed on because you did not respond.",
+                    number=req.id,
+                ),
+            )
+        reopened = await queries.load_request(uow.conn, req.id)
+        assert reopened is not None
+        await escalate(uow, ctx, reopened, reason="owner-silent")
+
+    async def on_resolve_due(uow: UnitOfWork, deadline: Deadline) -> None:
+        req = await _request(uow, deadline, State.TAKEN)
+        if req is None or req.owner_id is None:
+            return
+        owner = await queries.person_by_id(uow.conn, req.owner_id)
+        if deadline.data.get("stage") == 1:
+            if owner and owner.telegram_id:
+                await notify(
+                    uow,
+                    req,
+                    owner.telegram_id,
+                    t(
+                        ctx.lang,
+                        "⏰ Request #{number} should be resolved by now. Press Resolved "
+                        "when it is.",
+                        number=req.id,
+                    ),
+                    buttons=render.owner_buttons(ctx.lang, req.id),
+                    purpose="owner",
+                    recipient_id=owner.id,
+                )
+            await uow.arm(
+                RESOLVE_DUE,
+                await due_after(uow, req, deadline.due_at, req.chain.resolve_within / 2),
+                request_id=req.id,
+                stage=2,
+                owner=req.owner_id,
+            )
+            await uow.event(req.id, "reminded", reason="resolve-due")
+            return
+        for person in await _people_to_tell(uow, req):
+            assert person.telegram_id is not None
+            await notify(
+                uow,
+                req,
+                person.telegram_id,
+                t(
+                    ctx.lang,
+                    "⚠ Request #{number} ({worker}) taken by {owner} is overdue and "
+                    "still not resolved. /status {number}",
+                    number=req.id,
+                    worker=req.requester_name,
+                    owner=owner.name if owner else "?",
+                ),
+            )
+        await uow.event(req.id, "overdue", to=[p.id for p in await _people_to_tell(uow, req)])
+
+    async def on_confirm_due(uow: UnitOfWork, deadline: Deadline) -> None:
+        req = await _request(uow, deadline, State.RESOLVED)
+        if req is None:
+            return
+        if deadline.data.get("stage") == 1:
+            await notify(
+                uow,
+                req,
+                req.requester_chat_id,
+                t(
+                    ctx.lang,
+                    "Request #{number} was marked resolved. Is your trouble over?",
+                    number=req.id,
+                ),
+                buttons=render.confirm_buttons(ctx.lang, req.id),
+                purpose="confirm",
+            )
+            await uow.event(req.id, "reminded", reason="confirm-due")
+            return
+        for person in await _people_to_tell(uow, req):
+            assert person.telegram_id is not None
+            await notify(
+                uow,
+                req,
+                person.telegram_id,
+                t(
+                    ctx.lang,
+                    "❓ {worker} has not confirmed request #{number} for days. Confirm "
+                    "it on their behalf with /confirm {number} and the reason, or reopen it.",
+                    worker=req.requester_name,
+                    number=req.id,
+                ),
+                buttons=render.oversight_buttons(ctx.lang, req.id),
+                purpose="oversight",
+                recipient_id=person.id,
+            )
+        await uow.event(req.id, "unconfirmed")
+
+    return {
+        ESCALATE: on_escalate,
+        OWNER_SILENT: on_owner_silent,
+        RESOLVE_DUE: on_resolve_due,
+        CONFIRM_DUE: on_confirm_due,
+    }

@@ -1,0 +1,132 @@
+"""A secretary confirming on a worker's behalf or reopening; anyone involved escalating now."""
+
+from __future__ import annotations
+
+from bot import render
+from bot.domain.authz import Actor
+from bot.domain.lifecycle import Action, State, next_state
+from bot.i18n import t
+from bot.usecases.common import Ctx, Refused, load_for, notify, recipients, set_state
+from bot.usecases.escalate import escalate
+from bot.usecases.timing import arm_after_take
+from bot.usecases.uow import UnitOfWork
+from storage import queries
+from storage.queries import Person, Request
+from storage.tables import requests
+
+
+def _allowed(req: Request, action: Action) -> None:
+    if next_state(req.state, action) is None:
+        raise Refused("Request #{number} changed in the meantime; look again.", number=req.id)
+
+
+async def confirm_for(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reason: str) -> Request:
+    """Close a resolved request the worker never confirmed; the reason is required."""
+    req = await load_for(uow, number, actor, Action.CONFIRM_FOR)
+    if not reason.strip():
+        raise Refused("Say why you confirm for the worker: /confirm {number} reason", number=number)
+    _allowed(req, Action.CONFIRM_FOR)
+    if not await set_state(uow, req, State.RESOLVED, state=State.CLOSED.value):
+        raise Refused("Request #{number} changed in the meantime; look again.", number=number)
+    await uow.event(
+        req.id,
+        "closed",
+        actor_id=actor.person_id,
+        actor_chat_id=actor.chat_id,
+        on_behalf=True,
+        reason=reason,
+    )
+    await uow.disarm(req.id)
+    await notify(
+        uow,
+        req,
+        req.requester_chat_id,
+        t(
+            ctx.lang,
+            "Request #{number} was closed by {name} on your behalf: {reason}",
+            number=req.id,
+            name=actor.name,
+            reason=reason,
+        ),
+    )
+    return req
+
+
+async def check_may_confirm_for(uow: UnitOfWork, actor: Actor, number: int) -> None:
+    """The Confirm-for button only explains the command; it still checks who presses it."""
+    req = await load_for(uow, number, actor, Action.CONFIRM_FOR)
+    _allowed(req, Action.CONFIRM_FOR)
+
+
+async def reopen(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
+    """Send a resolved request back to its owner."""
+    req = await load_for(uow, number, actor, Action.REOPEN)
+    _allowed(req, Action.REOPEN)
+    if not await set_state(uow, req, State.RESOLVED, state=State.TAKEN.value):
+        raise Refused("Request #{number} changed in the meantime; look again.", number=number)
+    await uow.event(req.id, "reopened", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
+    await uow.disarm(req.id)
+    owner = await queries.person_by_id(uow.conn, req.owner_id) if req.owner_id else None
+    if owner is not None:
+        await arm_after_take(uow, req, owner.id)
+        if owner.telegram_id:
+            await notify(
+                uow,
+                req,
+                owner.telegram_id,
+                t(
+                    ctx.lang,
+                    "❗ {name} reopened request #{number}: it is yours again.",
+                    name=actor.name,
+                    number=req.id,
+                ),
+                buttons=render.owner_buttons(ctx.lang, req.id),
+                purpose="owner",
+                recipient_id=owner.id,
+            )
+    return req
+
+
+async def escalate_now(
+    uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reason: str
+) -> list[Person]:
+    """Push a request up one level at once; a taken one keeps its owner, and the next level
+    is told why."""
+    req = await load_for(uow, number, actor, Action.ESCALATE)
+    if req.state is State.OPEN:
+        alerted = await escalate(uow, ctx, req, reason=reason or "asked", actor_id=actor.person_id)
+        return alerted.people
+    if req.state is not State.TAKEN:
+        raise Refused(
+            "Request #{number} is {state} now, so this can no longer be done.",
+            number=number,
+            state=req.state.value,
+        )
+    level = req.chain.next_level(req.level)
+    people = await recipients(uow, req, level)
+    await uow.conn.execute(requests.update().where(requests.c.id == req.id).values(level=level))
+    await uow.event(
+        req.id,
+        "escalated",
+        actor_id=actor.person_id,
+        actor_chat_id=actor.chat_id,
+        reason=reason,
+        level=level,
+        to=[p.id for p in people],
+    )
+    for person in people:
+        assert person.telegram_id is not None
+        await notify(
+            uow,
+            req,
+            person.telegram_id,
+            t(
+                ctx.lang,
+                "⬆ {name} escalated request #{number} ({worker}): {reason}\n/status {number}",
+                name=actor.name,
+                number=req.id,
+                worker=req.requester_name,
+                reason=reason or "-",
+            ),
+        )
+    return people

@@ -1,0 +1,62 @@
+"""Members set themselves away (skipped by routing) and back."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateparser
+from sqlalchemy import update
+
+from bot.domain.authz import Actor
+from bot.domain.durations import parse_duration
+from bot.usecases.common import Refused
+from bot.usecases.uow import UnitOfWork
+from storage.tables import people
+
+MAX_AWAY = timedelta(days=366)
+
+
+def parse_until(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """``3d``/``4h`` from now, or a date (``2026-12-05``, ``12-05``): back at its start."""
+    text = text.strip()
+    if not text:
+        raise Refused("Usage: {command}", command="/away 3d | /away 2026-12-05")
+    try:
+        return now + parse_duration(text)
+    except ValueError:
+        pass
+    local_now = now.astimezone(tz)
+    try:
+        default = datetime.combine(local_now.date(), time(0), tz)
+        parsed = dateparser.parse(text, default=default, yearfirst=True)
+    except (ValueError, OverflowError):
+        raise Refused(
+            "I could not read {text!r} as a date or a duration; try /away 3d or /away 2026-12-05",
+            text=text[:40],
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed
+
+
+async def set_away(uow: UnitOfWork, actor: Actor, text: str) -> datetime:
+    if actor.person_id is None or not actor.is_member:
+        raise Refused("Only members of a branch can set themselves away.")
+    until = parse_until(text, uow.now, uow.tz)
+    if until <= uow.now:
+        raise Refused("That time has already passed; give a date in the future.")
+    if until - uow.now > MAX_AWAY:
+        raise Refused("You can be away for at most a year.")
+    await uow.conn.execute(
+        update(people).where(people.c.id == actor.person_id).values(away_until=until)
+    )
+    return until
+
+
+async def set_back(uow: UnitOfWork, actor: Actor) -> None:
+    if actor.person_id is None or not actor.is_member:
+        raise Refused("Only members of a branch can set themselves away.")
+    await uow.conn.execute(
+        update(people).where(people.c.id == actor.person_id).values(away_until=None)
+    )

@@ -1,0 +1,86 @@
+"""The slow safety sweep: what no event would otherwise catch.
+
+An open request left without a pending escalation step (a bug, a manual database edit)
+gets one again; an alert stuck in the outbox for over a minute (rate limits, retries) is
+reported to the branch secretary, once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import exists, select, update
+
+from bot.domain.lifecycle import State
+from bot.i18n import t
+from bot.usecases.common import Ctx, notify
+from bot.usecases.timing import ESCALATE
+from bot.usecases.uow import UnitOfWork
+from storage import queries
+from storage.tables import deadlines, outbox, requests
+
+STUCK_AFTER = timedelta(minutes=1)
+
+
+async def rearm_orphans(uow: UnitOfWork) -> int:
+    """Give every open request without a pending escalation step one, due now."""
+    pending = exists().where(
+        deadlines.c.request_id == requests.c.id,
+        deadlines.c.kind == ESCALATE,
+        deadlines.c.status == "pending",
+    )
+    rows = (
+        await uow.conn.execute(
+            select(requests.c.id, requests.c.level)
+            .where(requests.c.state == State.OPEN.value, ~pending)
+            .limit(500)
+        )
+    ).all()
+    for row in rows:
+        await uow.arm(ESCALATE, uow.now, request_id=row.id, level=row.level)
+        await uow.event(row.id, "rearmed")
+    return len(rows)
+
+
+async def report_stuck_alerts(uow: UnitOfWork, ctx: Ctx) -> int:
+    """Tell secretaries about alerts that could not be delivered for over a minute."""
+    rows = (
+        await uow.conn.execute(
+            select(outbox.c.id, outbox.c.request_id, outbox.c.recipient_id, outbox.c.error)
+            .where(
+                outbox.c.purpose == "alert",
+                outbox.c.status.in_(("pending", "sending")),
+                outbox.c.created_at <= uow.now - STUCK_AFTER,
+                outbox.c.delay_reported_at.is_(None),
+            )
+            .limit(200)
+        )
+    ).all()
+    for row in rows:
+        await uow.conn.execute(
+            update(outbox).where(outbox.c.id == row.id).values(delay_reported_at=uow.now)
+        )
+        req = await queries.load_request(uow.conn, row.request_id)
+        if req is None or req.branch_id is None or req.state is not State.OPEN:
+            continue
+        sec_id = await queries.secretary_of_branch(uow.conn, req.branch_id)
+        sec = await queries.person_by_id(uow.conn, sec_id) if sec_id else None
+        member = (
+            await queries.person_by_id(uow.conn, row.recipient_id) if row.recipient_id else None
+        )
+        if sec is None or sec.telegram_id is None or (member and member.id == sec.id):
+            continue
+        await notify(
+            uow,
+            req,
+            sec.telegram_id,
+            t(
+                ctx.lang,
+                "⏳ The alert for request #{number} to {name} has not been delivered for "
+                "over a minute ({reason}). /status {number}",
+                number=req.id,
+                name=member.name if member else "?",
+                reason=row.error or "queued",
+            ),
+        )
+    return len(rows)

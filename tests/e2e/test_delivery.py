@@ -1,0 +1,101 @@
+"""Delivery through the outbox: undeliverable alerts escalate at once; 429s, 5xx and
+timeouts are retried without losing or blindly repeating anything."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from storage.tables import events, outbox, people
+from tests.e2e.conftest import LI, MAO, QIAN, WANG, World
+
+
+async def test_level_whose_every_alert_is_refused_escalates_at_once(world: World) -> None:
+    world.server.block(LI)
+    world.server.deactivate(QIAN)
+    world.user(MAO).send("/120 chest pain")
+    alert = await world.user(WANG).wait_message("ESCALATION from level 0")  # no timer waited
+    assert alert.buttons == ["Take"]
+    for name in ("李强", "钱卫东"):
+        await world.user(WANG).wait_message(f"{name} cannot be reached on Telegram")
+    async with world.runtime.engine.connect() as conn:
+        unreachable: set[str] = set(
+            await conn.scalars(select(people.c.key).where(people.c.unreachable_since.is_not(None)))
+        )
+    assert unreachable == {"li", "qian"}
+    assert await world.count(events, events.c.type == "undeliverable") == 2
+
+
+async def test_one_reachable_member_is_enough_to_wait_for_the_timer(world: World) -> None:
+    world.server.block(LI)
+    world.user(MAO).send("/120 chest pain")
+    await world.user(QIAN).wait_message("chest pain")
+    await world.user(WANG).wait_message("cannot be reached")
+    await world.settle()
+    assert not any("ESCALATION" in m.text for m in world.user(WANG).messages)
+
+
+async def test_unreachable_member_is_skipped_until_they_write_again(world: World) -> None:
+    world.server.chat_not_found(LI)
+    world.user(MAO).send("/120 first")
+    await world.user(QIAN).wait_message("first")
+    await world.user(WANG).wait_message("cannot be reached")
+    world.server.unblock(LI)
+    world.user(MAO).send("/110 second")
+    await world.user(2001).wait_message("Request #2 received")
+    await world.settle()
+    assert not any("second" in m.text for m in world.user(LI).messages)
+    world.user(LI).send("/mine")  # writing to the bot makes them reachable again
+    await world.user(LI).wait_message("Waiting for a taker")
+    world.user(MAO).send("/120 third")
+    await world.user(LI).wait_message("third")
+
+
+async def test_429_and_5xx_are_retried_and_nothing_is_lost(world: World) -> None:
+    world.server.fail("sendMessage", chat_id=LI, status=429, retry_after=1)
+    world.server.fail("sendMessage", chat_id=QIAN, status=502)
+    world.user(MAO).send("/120 chest pain")
+    await world.server.wait_call(lambda c: c.status == 429)
+    await world.server.wait_call(lambda c: c.status == 502)
+    await world.settle()
+    # Backoff waits on the fake clock: move it on as real seconds would.
+    world.clock.advance(timedelta(seconds=2))
+    await world.settle()
+    await world.user(LI).wait_message("chest pain")
+    await world.user(QIAN).wait_message("chest pain")
+    await world.settle()
+    assert world.server.sent_to(WANG) == []  # retries are not undeliverable
+    assert await world.count(events, events.c.type == "undeliverable") == 0
+
+
+@pytest.mark.parametrize("read_timeout", [0.5])
+async def test_a_send_that_timed_out_is_repeated_marked_as_a_repeat(world: World) -> None:
+    world.server.delay("sendMessage", chat_id=LI, seconds=1.5, deliver=True)
+    world.user(MAO).send("/120 chest pain")
+    first = await world.user(LI).wait_message("chest pain")
+    assert not first.text.startswith("(repeat)")
+    await world.server.wait_call(lambda c: c.chat_id == LI and c.status == 200)
+    await world.settle()  # the timeout has been seen and the row put back, marked
+    world.clock.advance(timedelta(seconds=2))
+    world.runtime.dispatcher.wake()
+    again = await world.user(LI).wait_message(lambda m: m.text.startswith("(repeat)"), timeout=10)
+    assert "chest pain" in again.text
+    await world.settle()
+    async with world.runtime.engine.connect() as conn:
+        rows = (await conn.execute(select(outbox.c.status).where(outbox.c.chat_id == LI))).all()
+    assert [r.status for r in rows] == ["sent"]
+
+
+async def test_stuck_alert_is_reported_to_the_secretary_after_a_minute(world: World) -> None:
+    world.server.fail("sendMessage", chat_id=LI, status=429, retry_after=120, times=5)
+    world.user(MAO).send("/120 chest pain")
+    await world.user(QIAN).wait_message("chest pain")
+    world.clock.advance(timedelta(seconds=61))
+    await world.runtime.wakeups.sweep()
+    told = await world.user(WANG).wait_message("has not been delivered for over a minute")
+    assert "李强" in told.text
+    world.user(MAO).send("/status 1")
+    status = await world.user(MAO).wait_message("waiting to be delivered")
+    assert "#1" in status.text
