@@ -59,6 +59,12 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     invite = commands.add_parser("invite", help=t(lang, "make a one-time link that binds a person"))
     invite.add_argument("person", metavar="PERSON_KEY")
     invite.add_argument("--days", type=int, default=7, help=t(lang, "days the link stays valid"))
+
+    backup = commands.add_parser(
+        "backup", help=t(lang, "copy the live database to FILE (safe while the bot runs)")
+    )
+    backup.add_argument("file", metavar="FILE")
+    backup.add_argument("--force", action="store_true", help=t(lang, "overwrite FILE if it exists"))
     return parser
 
 
@@ -74,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "roster":
             return _roster_import(Path(args.file))
+        if args.command == "backup":
+            return _backup(Path(args.file), force=args.force)
         return _invite(args.person, args.days)
     except SettingsError as exc:
         for line in exc.problems:
@@ -240,3 +248,15 @@ async def _make_invite(settings: Settings, key: str, ttl: timedelta) -> int:
             )
         )
     return EXIT_OK
+
+
+def _backup(target: Path, *, force: bool) -> int:
+    from bot.backup import main_backup
+
+    settings = load_settings(require_token=False)
+    status, line = main_backup(settings.language, settings.db, target, force=force)
+    if status == EXIT_OK:
+        print(line)
+    else:
+        _err(line)
+    return status

@@ -3,9 +3,10 @@
 Due rows are claimed by a conditional update (pending -> fired) in the same transaction
 that records their effects, so a deadline fires once even with two engines on one
 database, and one that lost a race with a Take (which cancels it) does nothing. Rows are
-claimed in bounded batches, oldest first, one transaction per batch and a savepoint per
-deadline, so a thousand falling due together cost a handful of commits and one failing
-effect does not undo the others. The in-process scheduler only caches the next wake-up
+claimed in bounded batches, oldest first, one transaction per batch whose appended rows are
+written with one statement per table, so a thousand falling due together cost a handful
+of commits; if one effect fails, the batch is redone one deadline per transaction so only
+the failing one is retried later. The in-process scheduler only caches the next wake-up
 (see ``schedules.runner``).
 """
 
@@ -15,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +42,9 @@ class Deadline:
     data: dict[str, Any]
 
 
-Effect = Callable[[UnitOfWork, Deadline], Awaitable[None]]
+# An effect receives the deadlines of its kind that fell due together, oldest first, so
+# it can load what they need with one query instead of one per deadline.
+Effect = Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]
 
 
 class DeadlineEngine:
@@ -77,52 +81,73 @@ class DeadlineEngine:
                 return fired
 
     async def _fire_batch(self, now: datetime) -> tuple[int, int]:
-        fired = 0
-        async with UnitOfWork(self._engine, self._wakeups, now, self._tz) as uow:
-            due = (
-                select(deadlines.c.id)
-                .where(deadlines.c.status == "pending", deadlines.c.due_at <= now)
-                .order_by(deadlines.c.due_at, deadlines.c.id)
-                .limit(self._batch)
-                .scalar_subquery()
-            )
-            rows = (
-                await uow.conn.execute(
-                    update(deadlines)
-                    .where(deadlines.c.id.in_(due), deadlines.c.status == "pending")
-                    .values(status="fired", fired_at=now)
-                    .returning(
-                        deadlines.c.id,
-                        deadlines.c.kind,
-                        deadlines.c.request_id,
-                        deadlines.c.due_at,
-                        deadlines.c.data,
-                    )
-                )
-            ).all()
-            for r in sorted(rows, key=lambda r: (r.due_at, r.id)):
-                deadline = Deadline(r.id, r.kind, r.request_id, r.due_at, dict(r.data or {}))
-                if await self._apply(uow, deadline):
-                    fired += 1
-        return fired, len(rows)
-
-    async def _apply(self, uow: UnitOfWork, deadline: Deadline) -> bool:
-        effect = self._effects.get(deadline.kind)
-        if effect is None:
-            log.error("no effect for deadline kind %r (row %s)", deadline.kind, deadline.id)
-            return False
-        savepoint = await uow.conn.begin_nested()
+        """Claim a batch and apply it in one transaction; if an effect fails, apply the
+        batch again one deadline per transaction so only the failing one is retried."""
         try:
-            await effect(uow, deadline)
+            async with self._uow(now, batch=True) as uow:
+                rows = await self._claim(uow, now)
+                for _kind, run in groupby(rows, key=lambda d: d.kind):
+                    await self._apply(uow, list(run))
+            return len(rows), len(rows)
         except Exception:
-            await savepoint.rollback()
-            # Never lose a step: try again shortly rather than drop it.
+            log.exception("a deadline batch failed; firing them one by one")
+        fired = seen = 0
+        while seen < self._batch:
+            async with self._uow(now) as uow:
+                one = await self._claim(uow, now, limit=1)
+                if not one:
+                    break
+                seen += 1
+                savepoint = await uow.conn.begin_nested()
+                try:
+                    await self._apply(uow, one)
+                    await savepoint.commit()
+                    fired += 1
+                except Exception:
+                    await savepoint.rollback()
+                    log.exception("deadline %s (%s) failed; retrying later", one[0].id, one[0].kind)
+                    # Never lose a step: try again shortly rather than drop it.
+                    await uow.conn.execute(
+                        update(deadlines)
+                        .where(deadlines.c.id == one[0].id)
+                        .values(status="pending", due_at=now + RETRY_AFTER_FAILURE, fired_at=None)
+                    )
+        return fired, seen
+
+    def _uow(self, now: datetime, *, batch: bool = False) -> UnitOfWork:
+        return UnitOfWork(self._engine, self._wakeups, now, self._tz, batch=batch)
+
+    async def _claim(self, uow: UnitOfWork, now: datetime, limit: int = 0) -> list[Deadline]:
+        """Mark due rows fired (pending -> fired): whoever changes a row owns its effect."""
+        due = (
+            select(deadlines.c.id)
+            .where(deadlines.c.status == "pending", deadlines.c.due_at <= now)
+            .order_by(deadlines.c.due_at, deadlines.c.id)
+            .limit(limit or self._batch)
+            .scalar_subquery()
+        )
+        rows = (
             await uow.conn.execute(
                 update(deadlines)
-                .where(deadlines.c.id == deadline.id)
-                .values(status="pending", due_at=uow.now + RETRY_AFTER_FAILURE, fired_at=None)
+                .where(deadlines.c.id.in_(due), deadlines.c.status == "pending")
+                .values(status="fired", fired_at=now)
+                .returning(
+                    deadlines.c.id,
+                    deadlines.c.kind,
+                    deadlines.c.request_id,
+                    deadlines.c.due_at,
+                    deadlines.c.data,
+                )
             )
-            log.exception("deadline %s (%s) failed; retrying", deadline.id, deadline.kind)
-            return False
-        await savepoint.commit()
-        return True
+        ).all()
+        return sorted(
+            (Deadline(r.id, r.kind, r.request_id, r.due_at, dict(r.data or {})) for r in rows),
+            key=lambda d: (d.due_at, d.id),
+        )
+
+    async def _apply(self, uow: UnitOfWork, run: list[Deadline]) -> None:
+        effect = self._effects.get(run[0].kind)
+        if effect is None:
+            log.error("no effect for deadline kind %r (rows %s)", run[0].kind, [d.id for d in run])
+            return
+        await effect(uow, run)

@@ -162,6 +162,13 @@ async def load_request(conn: AsyncConnection, request_id: int) -> Request | None
     return _request(row) if row else None
 
 
+async def requests_by_ids(conn: AsyncConnection, ids: list[int]) -> dict[int, Request]:
+    if not ids:
+        return {}
+    rows = await conn.execute(select(requests).where(requests.c.id.in_(ids)))
+    return {r.id: _request(r) for r in rows}
+
+
 async def requests_where(conn: AsyncConnection, *conditions: Any, limit: int = 20) -> list[Request]:
     rows = await conn.execute(
         select(requests).where(and_(*conditions)).order_by(requests.c.id.desc()).limit(limit)

@@ -12,11 +12,11 @@ from bot import render
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, may_rate, next_state
 from bot.i18n import t
+from bot.usecases.alerting import alert_from
 from bot.usecases.common import (
     Ctx,
     Lazy,
     Refused,
-    alert_from,
     load_for,
     notify,
     retire_alerts,

@@ -3,15 +3,17 @@ a level proved undeliverable, or when someone asks for it (DESIGN.md §4)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from bot import render
 from bot.domain.lifecycle import State
 from bot.i18n import t
-from bot.usecases.common import Alerted, Ctx, alert_from
-from bot.usecases.timing import arm_escalation
+from bot.usecases.alerting import send_alerts, upper_levels
+from bot.usecases.common import Alerted, Ctx
+from bot.usecases.timing import ESCALATE, arm_escalation
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
 from storage.queries import Request
@@ -25,29 +27,51 @@ async def escalate(
     *,
     reason: str,
     actor_id: int | None = None,
-    since: datetime | None = None,
 ) -> Alerted:
-    """Alert the next level (the last one again when at the top)."""
-    target = req.chain.next_level(req.level)
-    alerted = await alert_from(uow, ctx, req, target, escalated_from=req.level)
+    """Alert the next level now (asked for, or the level proved undeliverable); the step
+    that was waiting is replaced by the next level's."""
+    await uow.disarm(req.id, ESCALATE)
+    (alerted,) = await escalate_many(uow, ctx, [(req, uow.now)], reason=reason, actor_id=actor_id)
+    return alerted
+
+
+async def escalate_many(
+    uow: UnitOfWork,
+    ctx: Ctx,
+    steps: list[tuple[Request, datetime]],
+    *,
+    reason: str,
+    actor_id: int | None = None,
+) -> list[Alerted]:
+    """Alert the next level of each request (the last one again when at the top).
+
+    ``steps`` pairs each request with when its step was due: the next wait counts from
+    there, so a chain that fell behind while the bot was down catches up.
+    """
+    if not steps:
+        return []
+    levels = await upper_levels(uow, [(req, req.chain.next_level(req.level)) for req, _ in steps])
+    for (req, since), alerted in zip(steps, levels, strict=True):
+        await send_alerts(uow, ctx, req, alerted, escalated_from=req.level)
+        await uow.event(
+            req.id,
+            "escalated",
+            actor_id=actor_id,
+            reason=reason,
+            level=alerted.level,
+            to=[p.id for p in alerted.people],
+        )
+        await arm_escalation(uow, replace(req, level=alerted.level), alerted.level, since=since)
     await uow.conn.execute(
         update(requests)
-        .where(requests.c.id == req.id)
-        .values(level=alerted.level, updated_at=uow.now)
+        .where(requests.c.id == bindparam("rid"))
+        .values(level=bindparam("new_level"), updated_at=uow.now),
+        [
+            {"rid": req.id, "new_level": alerted.level}
+            for (req, _), alerted in zip(steps, levels, strict=True)
+        ],
     )
-    await uow.event(
-        req.id,
-        "escalated",
-        actor_id=actor_id,
-        reason=reason,
-        level=alerted.level,
-        to=[p.id for p in alerted.people],
-    )
-    await uow.disarm(req.id, "escalate")
-    moved = await queries.load_request(uow.conn, req.id)
-    assert moved is not None
-    await arm_escalation(uow, moved, alerted.level, since=since)
-    return alerted
+    return levels
 
 
 async def undeliverable(

@@ -11,7 +11,7 @@ from bot import render
 from bot.domain.lifecycle import State
 from bot.i18n import t
 from bot.usecases.common import Ctx, notify, retire_alerts, set_state
-from bot.usecases.escalate import escalate
+from bot.usecases.escalate import escalate, escalate_many
 from bot.usecases.timing import (
     CONFIRM_DUE,
     ESCALATE,
@@ -24,7 +24,18 @@ from schedules.deadlines import Deadline
 from storage import queries
 from storage.queries import Person, Request
 
-Effect = Callable[[UnitOfWork, Deadline], Awaitable[None]]
+Effect = Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]
+OneEffect = Callable[[UnitOfWork, Deadline], Awaitable[None]]
+
+
+def each(effect: OneEffect) -> Effect:
+    """Apply a per-deadline effect to every deadline of a run."""
+
+    async def run(uow: UnitOfWork, due: list[Deadline]) -> None:
+        for deadline in due:
+            await effect(uow, deadline)
+
+    return run
 
 
 async def _request(uow: UnitOfWork, deadline: Deadline, state: State) -> Request | None:
@@ -57,11 +68,17 @@ async def _people_to_tell(uow: UnitOfWork, req: Request) -> list[Person]:
 
 
 def effects(ctx: Ctx) -> dict[str, Effect]:
-    async def on_escalate(uow: UnitOfWork, deadline: Deadline) -> None:
-        req = await _request(uow, deadline, State.OPEN)
-        if req is None or req.level != deadline.data.get("level"):
-            return
-        await escalate(uow, ctx, req, reason="timeout", since=deadline.due_at)
+    async def on_escalate(uow: UnitOfWork, due: list[Deadline]) -> None:
+        found = await queries.requests_by_ids(
+            uow.conn, [d.request_id for d in due if d.request_id is not None]
+        )
+        steps = []
+        for deadline in due:
+            req = found.get(deadline.request_id or 0)
+            # Taken, closed or already moved on since this step was armed: nothing to do.
+            if req and req.state is State.OPEN and req.level == deadline.data.get("level"):
+                steps.append((req, deadline.due_at))
+        await escalate_many(uow, ctx, steps, reason="timeout")
 
     async def on_owner_silent(uow: UnitOfWork, deadline: Deadline) -> None:
         req = await _request(uow, deadline, State.TAKEN)
@@ -206,7 +223,7 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
 
     return {
         ESCALATE: on_escalate,
-        OWNER_SILENT: on_owner_silent,
-        RESOLVE_DUE: on_resolve_due,
-        CONFIRM_DUE: on_confirm_due,
+        OWNER_SILENT: each(on_owner_silent),
+        RESOLVE_DUE: each(on_resolve_due),
+        CONFIRM_DUE: each(on_confirm_due),
     }

@@ -6,7 +6,8 @@ from bot import render
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, next_state
 from bot.i18n import t
-from bot.usecases.common import Ctx, Refused, load_for, notify, recipients, set_state
+from bot.usecases.alerting import recipients
+from bot.usecases.common import Ctx, Refused, load_for, notify, set_state
 from bot.usecases.escalate import escalate
 from bot.usecases.timing import arm_after_take
 from bot.usecases.uow import UnitOfWork

@@ -11,9 +11,10 @@ from bot.domain.escalation import Audience
 from bot.domain.kinds import DEFAULT_URGENCY, Category, Kind
 from bot.domain.lifecycle import State
 from bot.i18n import t
-from bot.usecases.common import Ctx, alert_from, notify
+from bot.usecases.alerting import alert_from
+from bot.usecases.common import Ctx, notify
 from bot.usecases.timing import arm_escalation
-from bot.usecases.uow import UnitOfWork
+from bot.usecases.uow import Priority, UnitOfWork
 from storage import queries
 from storage.queries import Person, Request
 from storage.tables import requests
@@ -107,6 +108,7 @@ async def raise_request(
             names=names,
         ),
         purpose="ack",
+        priority=Priority.after_alerts(urgency),
     )
     if not text and kind is not Kind.SERVICE:
         await notify(
@@ -120,5 +122,6 @@ async def raise_request(
                 number=req.id,
             ),
             purpose="ask",
+            priority=Priority.after_alerts(urgency),
         )
     return Raised(req, alerted.people)

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.kinds import Urgency
@@ -50,6 +50,11 @@ class Priority:
     def of(urgency: Urgency) -> int:
         return {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}[urgency]
 
+    @staticmethod
+    def after_alerts(urgency: Urgency) -> int:
+        """For the worker's acknowledgement: right after every pending alert of its urgency."""
+        return min(Priority.of(urgency) + 1, Priority.LOW)
+
 
 @dataclass
 class Send:
@@ -67,10 +72,23 @@ class Send:
 
 
 class UnitOfWork:
-    """An open transaction plus the outbox rows and deadlines it has written."""
+    """An open transaction plus the outbox rows and deadlines it has written.
+
+    With ``batch=True`` (the deadline engine firing many steps in one transaction) the
+    rows it appends - outbox messages, timeline events, deadlines - are written with one
+    executemany each at commit instead of one statement each: on SQLite every statement
+    costs a thread hop. Such a unit of work must not read back what it appended; nothing
+    that runs in a batch does (``disarm`` writes pending deadlines out first).
+    """
 
     def __init__(
-        self, engine: AsyncEngine, wakeups: Wakeups, now: datetime, tz: ZoneInfo = UTC_ZONE
+        self,
+        engine: AsyncEngine,
+        wakeups: Wakeups,
+        now: datetime,
+        tz: ZoneInfo = UTC_ZONE,
+        *,
+        batch: bool = False,
     ) -> None:
         self._engine = engine
         self._wakeups = wakeups
@@ -79,6 +97,9 @@ class UnitOfWork:
         self._conn: AsyncConnection | None = None
         self._sent = False
         self._earliest: datetime | None = None
+        self._buffer: dict[Table, list[dict[str, Any]]] | None = (
+            {outbox: [], events: [], deadlines: []} if batch else None
+        )
 
     @property
     def conn(self) -> AsyncConnection:
@@ -105,6 +126,7 @@ class UnitOfWork:
         conn = self.conn
         try:
             if exc_type is None:
+                await self.flush()
                 await conn.commit()
             else:
                 await conn.rollback()
@@ -117,6 +139,23 @@ class UnitOfWork:
             if self._earliest is not None:
                 self._wakeups.deadline_armed(self._earliest)
 
+    async def flush(self, *tables: Table) -> None:
+        """Write out appended rows (of ``tables``, or all) that are still buffered."""
+        if self._buffer is None:
+            return
+        for table, rows in self._buffer.items():
+            if rows and (not tables or table in tables):
+                await self.conn.execute(table.insert(), rows)
+                self._buffer[table] = []
+
+    async def _append(self, table: Table, row: dict[str, Any]) -> int | None:
+        if self._buffer is not None:
+            self._buffer[table].append(row)
+            return None
+        result = await self.conn.execute(table.insert().values(**row))
+        pk = result.inserted_primary_key
+        return int(pk[0]) if pk else None
+
     async def event(
         self,
         request_id: int,
@@ -127,60 +166,66 @@ class UnitOfWork:
         **data: Any,
     ) -> None:
         """Append to the request's timeline (never updated, never deleted)."""
-        await self.conn.execute(
-            events.insert().values(
-                request_id=request_id,
-                at=self.now,
-                type=type_,
-                actor_id=actor_id,
-                actor_chat_id=actor_chat_id,
-                data=data,
-            )
+        await self._append(
+            events,
+            {
+                "request_id": request_id,
+                "at": self.now,
+                "type": type_,
+                "actor_id": actor_id,
+                "actor_chat_id": actor_chat_id,
+                "data": data,
+            },
         )
 
-    async def send(self, msg: Send, *, not_before: datetime | None = None) -> int:
-        """Queue a message in the outbox; returns its row id (to edit it later)."""
-        result = await self.conn.execute(
-            outbox.insert().values(
-                chat_id=msg.chat_id,
-                priority=msg.priority,
-                method=msg.method,
-                payload=msg.payload,
-                request_id=msg.request_id,
-                recipient_id=msg.recipient_id,
-                purpose=msg.purpose,
-                ref_id=msg.ref_id,
-                level=msg.level,
-                status="pending",
-                attempts=0,
-                not_before=not_before or self.now,
-                created_at=self.now,
-            )
-        )
+    async def send(self, msg: Send, *, not_before: datetime | None = None) -> int | None:
+        """Queue a message in the outbox; returns its row id (None when batched)."""
         self._sent = True
-        pk = result.inserted_primary_key
-        assert pk is not None
-        return int(pk[0])
+        return await self._append(
+            outbox,
+            {
+                "chat_id": msg.chat_id,
+                "priority": msg.priority,
+                "method": msg.method,
+                "payload": msg.payload,
+                "request_id": msg.request_id,
+                "recipient_id": msg.recipient_id,
+                "purpose": msg.purpose,
+                "ref_id": msg.ref_id,
+                "level": msg.level,
+                "status": "pending",
+                "attempts": 0,
+                "not_before": not_before or self.now,
+                "created_at": self.now,
+                "sent_at": None,
+                "message_id": None,
+                "error": None,
+                "delay_reported_at": None,
+            },
+        )
 
     async def arm(
         self, kind: str, due_at: datetime, *, request_id: int | None = None, **data: Any
     ) -> None:
         """Write a deadline row; the scheduler only caches the earliest one."""
-        await self.conn.execute(
-            deadlines.insert().values(
-                request_id=request_id,
-                kind=kind,
-                due_at=due_at,
-                status="pending",
-                data=data,
-                created_at=self.now,
-            )
+        await self._append(
+            deadlines,
+            {
+                "request_id": request_id,
+                "kind": kind,
+                "due_at": due_at,
+                "status": "pending",
+                "data": data,
+                "created_at": self.now,
+                "fired_at": None,
+            },
         )
         if self._earliest is None or due_at < self._earliest:
             self._earliest = due_at
 
     async def disarm(self, request_id: int, *kinds: str) -> None:
         """Cancel the request's pending deadlines (of the given kinds, or all)."""
+        await self.flush(deadlines)
         stmt = update(deadlines).where(
             deadlines.c.request_id == request_id, deadlines.c.status == "pending"
         )

@@ -1,0 +1,171 @@
+"""Who is alerted at a level of a request's chain, and the alerts themselves.
+
+Level 0 is routed (the members handling the topic, all or one in turn); the levels above
+are the branch secretary and the committee, resolved for many requests at once so the
+deadline engine can escalate a thousand requests with a handful of queries. A level with
+nobody reachable passes to the next one at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from bot import render
+from bot.domain.escalation import Audience, audience_of
+from bot.domain.kinds import Urgency, topic_of
+from bot.domain.routing import level_zero
+from bot.i18n import t
+from bot.usecases.common import Alerted, Ctx
+from bot.usecases.timing import deliver_from
+from bot.usecases.uow import Priority, Send, UnitOfWork
+from storage import queries
+from storage.queries import Person, Request
+from storage.tables import branches, rotation
+
+
+def _reachable(found: dict[int, Person], ids: list[int]) -> list[Person]:
+    return [
+        found[i]
+        for i in ids
+        if i in found and found[i].telegram_id is not None and not found[i].unreachable
+    ]
+
+
+async def level_zero_people(uow: UnitOfWork, req: Request) -> list[Person]:
+    """The members who handle the request's topic, reachable and not away."""
+    if req.branch_id is None:
+        return []
+    conn = uow.conn
+    members = await queries.branch_members_as_candidates(conn, req.branch_id, uow.now)
+    topic = topic_of(req.kind, req.category)
+    last = await conn.scalar(
+        select(rotation.c.last_person_id).where(
+            rotation.c.branch_id == req.branch_id, rotation.c.topic == topic
+        )
+    )
+    ids = level_zero(req.urgency, topic, members, last)
+    if len(ids) == 1 and req.urgency is Urgency.NORMAL:
+        await _remember_turn(uow, req.branch_id, topic, ids[0], known=last is not None)
+    return _reachable(await queries.people_by_ids(conn, ids), ids)
+
+
+async def _remember_turn(
+    uow: UnitOfWork, branch_id: int, topic: str, person_id: int, *, known: bool
+) -> None:
+    if known:
+        await uow.conn.execute(
+            update(rotation)
+            .where(rotation.c.branch_id == branch_id, rotation.c.topic == topic)
+            .values(last_person_id=person_id)
+        )
+    else:
+        await uow.conn.execute(
+            rotation.insert().values(branch_id=branch_id, topic=topic, last_person_id=person_id)
+        )
+
+
+async def upper_levels(uow: UnitOfWork, wanted: list[tuple[Request, int]]) -> list[Alerted]:
+    """For each (request, level >= 1): the first level from there with someone reachable.
+
+    One query for the secretaries, one for the committee, one for the people.
+    """
+    conn = uow.conn
+    branch_ids = {req.branch_id for req, _ in wanted if req.branch_id is not None}
+    secretaries: dict[int, int] = {}
+    if branch_ids:
+        rows = await conn.execute(
+            select(branches.c.id, branches.c.secretary_id).where(branches.c.id.in_(branch_ids))
+        )
+        secretaries = {r.id: r.secretary_id for r in rows}
+    committee = await queries.committee_ids(conn)
+    found = await queries.people_by_ids(conn, [*secretaries.values(), *committee])
+    out = []
+    for req, start in wanted:
+        level = max(start, Audience.SECRETARY)
+        while True:
+            if audience_of(level) is Audience.SECRETARY:
+                sec = secretaries.get(req.branch_id) if req.branch_id is not None else None
+                people = _reachable(found, [sec] if sec is not None else [])
+            else:
+                people = _reachable(found, committee)
+            if people or level >= req.chain.last_level:
+                break
+            level += 1
+        out.append(Alerted(level, people))
+    return out
+
+
+async def recipients(uow: UnitOfWork, req: Request, level: int) -> list[Person]:
+    """Who exactly ``level`` of this request's chain alerts (reachable people only)."""
+    if audience_of(level) is Audience.MEMBERS:
+        return await level_zero_people(uow, req)
+    (found,) = await upper_levels(uow, [(req, level)])
+    return found.people if found.level == level else []
+
+
+def alert_text(ctx: Ctx, req: Request, now: datetime, *, escalated_from: int | None) -> str:
+    lang = ctx.lang
+    header = f"{render.kind_label(lang, req.kind, req.category)}  #{req.id}"
+    who = req.requester_name
+    if req.requester_department:
+        who += f" · {req.requester_department}"
+    if req.unregistered:
+        who += "\n" + t(
+            lang, "⚠ Not in the roster (Telegram id {chat_id})", chat_id=req.requester_chat_id
+        )
+    lines = [header, who]
+    if escalated_from is not None:
+        lines.insert(
+            0,
+            t(
+                lang,
+                "⬆ ESCALATION from level {level}: nobody has taken it for {age}",
+                level=escalated_from,
+                age=render.age_text(lang, now - req.created_at),
+            ),
+        )
+    footer = t(
+        lang,
+        "Raised {time} ({age})",
+        time=render.clock_text(req.created_at, ctx.tz),
+        age=render.age_text(lang, now - req.created_at),
+    )
+    body = req.text or t(lang, "(no details yet; they will follow)")
+    return render.fit_body("\n".join(lines), body, footer)
+
+
+async def send_alerts(
+    uow: UnitOfWork, ctx: Ctx, req: Request, alerted: Alerted, *, escalated_from: int | None
+) -> None:
+    text = alert_text(ctx, req, uow.now, escalated_from=escalated_from)
+    not_before = await deliver_from(uow, req)
+    for person in alerted.people:
+        assert person.telegram_id is not None
+        await uow.send(
+            Send(
+                chat_id=person.telegram_id,
+                method="sendMessage",
+                payload=render.text_message(text, render.take_button(ctx.lang, req.id)),
+                priority=Priority.of(req.urgency),
+                purpose="alert",
+                request_id=req.id,
+                recipient_id=person.id,
+                level=alerted.level,
+            ),
+            not_before=not_before,
+        )
+
+
+async def alert_from(
+    uow: UnitOfWork, ctx: Ctx, req: Request, level: int, *, escalated_from: int | None = None
+) -> Alerted:
+    """Alert ``level``; a level with nobody reachable passes to the next one at once."""
+    alerted = Alerted(level, [])
+    if audience_of(level) is Audience.MEMBERS:
+        alerted = Alerted(level, await level_zero_people(uow, req))
+    if not alerted.people and (level > 0 or level < req.chain.last_level):
+        (alerted,) = await upper_levels(uow, [(req, max(level, Audience.SECRETARY))])
+    await send_alerts(uow, ctx, req, alerted, escalated_from=escalated_from)
+    return alerted
