@@ -82,6 +82,7 @@ class Dispatcher:
         self._engine, self._bot, self._clock, self._lang = engine, bot, clock, lang
         self._on_undeliverable = on_undeliverable
         self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
         self._batch = batch
         self._limiters = chat_limiters or ChatLimiters()
         self._busy: set[int] = set()
@@ -144,7 +145,7 @@ class Dispatcher:
                     outbox.c.status == "pending", outbox.c.not_before > now
                 )
             )
-        launched = 0
+        chosen: list[Row] = []
         held: set[int] = set()  # chats with an earlier row left waiting: keep their order
         for r in rows:
             chat = r.chat_id
@@ -156,28 +157,46 @@ class Dispatcher:
                 soon = now + timedelta(seconds=0.3)
                 next_at = soon if next_at is None else min(next_at, soon)
                 continue
-            if self._slots.locked():
+            if len(chosen) >= self._concurrency - len(self._tasks):
                 break
-            await self._slots.acquire()
-            self._busy.add(chat)
-            self.idle.clear()
-            row = Row(
-                r.id,
-                chat,
-                r.method,
-                dict(r.payload),
-                r.purpose,
-                r.request_id,
-                r.recipient_id,
-                r.ref_id,
-                r.attempts,
-                r.level,
+            held.add(chat)  # one row per chat per round
+            chosen.append(
+                Row(
+                    r.id,
+                    chat,
+                    r.method,
+                    dict(r.payload),
+                    r.purpose,
+                    r.request_id,
+                    r.recipient_id,
+                    r.ref_id,
+                    r.attempts,
+                    r.level,
+                )
             )
+        claimed = await self._claim([row.id for row in chosen]) if chosen else set()
+        for row in chosen:
+            if row.id not in claimed:
+                continue  # cancelled meanwhile (e.g. taken), or another dispatcher has it
+            await self._slots.acquire()
+            self._busy.add(row.chat_id)
+            self.idle.clear()
             task = asyncio.create_task(self._deliver(row))
             self._tasks.add(task)
             task.add_done_callback(self._done)
-            launched += 1
-        return launched, next_at
+        return len(claimed), next_at
+
+    async def _claim(self, ids: list[int]) -> set[int]:
+        """Mark a round's rows 'sending' in one transaction, before any of them is sent: a
+        crash from here on leaves them 'sending', which ``recover`` re-sends as repeats."""
+        async with writing(self._engine) as conn:
+            rows = await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(ids), outbox.c.status == "pending")
+                .values(status="sending", attempts=outbox.c.attempts + 1)
+                .returning(outbox.c.id)
+            )
+            return {int(r.id) for r in rows}
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -202,39 +221,11 @@ class Dispatcher:
 
     async def _deliver_row(self, row: Row) -> None:
         payload = dict(row.payload)
-        async with writing(self._engine) as conn:
-            claimed = await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row.id, outbox.c.status == "pending")
-                .values(status="sending", attempts=outbox.c.attempts + 1)
-            )
-            if claimed.rowcount != 1:
-                return  # cancelled (e.g. taken) or claimed by another dispatcher
-            if row.ref_id is not None:
-                ref = (
-                    await conn.execute(
-                        select(outbox.c.status, outbox.c.message_id).where(
-                            outbox.c.id == row.ref_id
-                        )
-                    )
-                ).one()
-                if ref.status in ("pending", "sending"):
-                    await conn.execute(
-                        update(outbox)
-                        .where(outbox.c.id == row.id)
-                        .values(
-                            status="pending",
-                            attempts=row.attempts,
-                            not_before=self._clock.now() + timedelta(seconds=0.5),
-                        )
-                    )
-                    return
-                if ref.status != "sent" or ref.message_id is None:
-                    await conn.execute(
-                        update(outbox).where(outbox.c.id == row.id).values(status="cancelled")
-                    )
-                    return
-                payload["message_id"] = ref.message_id
+        if row.ref_id is not None:
+            message_id = await self._edited_message(row)
+            if message_id is None:
+                return
+            payload["message_id"] = message_id
         await self._limiters.get(row.chat_id).acquire()
         payload.pop("repeat", None)
         try:
@@ -274,6 +265,28 @@ class Dispatcher:
             )
             return
         await self._set(row.id, status="sent", sent_at=self._clock.now(), message_id=message_id)
+
+    async def _edited_message(self, row: Row) -> int | None:
+        """The message an edit applies to, once its own send is done; else None, and the
+        edit waits (its message is still on the way) or is dropped (it never arrived)."""
+        async with reading(self._engine) as conn:
+            ref = (
+                await conn.execute(
+                    select(outbox.c.status, outbox.c.message_id).where(outbox.c.id == row.ref_id)
+                )
+            ).one()
+        if ref.status in ("pending", "sending"):
+            await self._set(
+                row.id,
+                status="pending",
+                attempts=row.attempts,
+                not_before=self._clock.now() + timedelta(seconds=0.5),
+            )
+            return None
+        if ref.status != "sent" or ref.message_id is None:
+            await self._set(row.id, status="cancelled")
+            return None
+        return int(ref.message_id)
 
     async def _timed_out(self, row: Row) -> None:
         """It may have arrived: edits are safe to repeat; a send goes again marked as a repeat."""
