@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.domain.authz import Actor
 from bot.i18n import t
 from bot.usecases.common import Refused
 from bot.usecases.relay import NoTarget, find_target, relay
@@ -28,7 +29,7 @@ async def on_message(update: Update, context: Context) -> None:
             target = await find_target(uow, actor, reply_to)
             await relay(uow, svc.ctx, actor, target, text=text, media=media_of(message))
     except NoTarget:
-        await reply(update, help_text(lg, registered=actor.registered))
+        await reply(update, help_text(lg, actor))
     except Refused as refused:
         await reply(update, refused.text(lg))
 
@@ -53,21 +54,43 @@ async def on_edit(update: Update, context: Context) -> None:
         return
 
 
-def help_text(lg: str, *, registered: bool) -> str:
-    text = t(
-        lg,
-        "Branch 110/120 help line.\n"
-        "/120 what happened — medical emergency\n"
-        "/110 what happened — trouble, accident, conflict\n"
-        "/request — ask for a service (reimbursement, gear, insurance, …)\n"
-        "/mine — your requests\n"
-        "/status N — the whole story of request N\n"
-        "/cancel N — withdraw request N",
-    )
-    if not registered:
-        text += "\n\n" + t(
+def help_text(lg: str, actor: Actor) -> str:
+    """What this person can do, by role."""
+    parts = [
+        t(
             lg,
-            "You are not in the roster yet: /120 and /110 still reach the duty officers. "
-            "Ask your branch secretary for an invite link to register.",
+            "Branch 110/120 help line.\n"
+            "/120 what happened — medical emergency\n"
+            "/110 what happened — trouble, accident, conflict\n"
+            "/request — ask for a service (reimbursement, gear, insurance, …)\n"
+            "/mine — your requests\n"
+            "/status N — the whole story of request N\n"
+            "/cancel N — withdraw request N\n"
+            "/escalate N reason — push request N up one level now",
         )
-    return text
+    ]
+    if actor.is_member:
+        parts.append(
+            t(
+                lg,
+                "As a member: press Take on an alert; reply to the request's messages to talk "
+                "to the worker; /resolve N summary; /away 3d or /away 2026-12-05, /back.",
+            )
+        )
+    if actor.secretary_of or actor.committee:
+        parts.append(
+            t(
+                lg,
+                "As a secretary: /invite KEY — a one-time registration link; "
+                "/confirm N reason — close on the worker's behalf.",
+            )
+        )
+    if not actor.registered:
+        parts.append(
+            t(
+                lg,
+                "You are not in the roster yet: /120 and /110 still reach the duty officers. "
+                "Ask your branch secretary for an invite link to register.",
+            )
+        )
+    return "\n\n".join(parts)

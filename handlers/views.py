@@ -37,12 +37,12 @@ async def start(update: Update, context: Context) -> None:
         await reply(update, t(lg, "Welcome, {name}! Your account is registered.", name=name))
     actor = await actor_of(context, update)
     greeting = t(lg, "Hello, {name}.", name=actor.name) if actor.registered else t(lg, "Hello.")
-    await reply(update, greeting + "\n\n" + help_text(lg, registered=actor.registered))
+    await reply(update, greeting + "\n\n" + help_text(lg, actor))
 
 
 async def help_(update: Update, context: Context) -> None:
     actor = await actor_of(context, update)
-    await reply(update, help_text(lang(context), registered=actor.registered))
+    await reply(update, help_text(lang(context), actor))
 
 
 async def mine(update: Update, context: Context) -> None:

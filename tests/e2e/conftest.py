@@ -145,7 +145,8 @@ async def world(tmp_path: Path, language: str, read_timeout: float) -> AsyncIter
             language=language,
             read_timeout=read_timeout,
         )
+        world = World(server, runtime, clock)
         try:
-            yield World(server, runtime, clock)
+            yield world
         finally:
-            await runtime.stop()
+            await world.runtime.stop()  # a test may have restarted it
