@@ -9,7 +9,7 @@ import signal
 from typing import Any
 
 from sqlalchemy import update as sql_update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
@@ -20,6 +20,7 @@ from bot.usecases.common import Ctx
 from bot.usecases.escalate import undeliverable
 from bot.usecases.followups import effects
 from bot.usecases.sweep import rearm_orphans, report_stuck_alerts
+from bot.usecases.uow import handling_update
 from schedules import inbox
 from schedules.deadlines import DeadlineEngine
 from schedules.outbox import Dispatcher, Row
@@ -38,29 +39,37 @@ class InboxApplication(Application):  # type: ignore[type-arg]
 
     async def process_update(self, update: object) -> None:
         services: Services = self.bot_data["services"]
-        if isinstance(update, Update):
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        if self.bot_data.get(CLAIM_HERE):
+            # Webhook mode: nobody recorded the update yet.
             async with writing(services.engine) as conn:
                 claimed = await inbox.begin(
                     conn, update.update_id, update.to_dict(), services.clock.now()
                 )
                 if claimed and update.effective_user is not None:
-                    # Someone who writes to the bot can be reached again.
-                    await conn.execute(
-                        sql_update(people)
-                        .where(
-                            people.c.telegram_id == update.effective_user.id,
-                            people.c.unreachable_since.is_not(None),
-                        )
-                        .values(unreachable_since=None)
-                    )
+                    await reachable_again(conn, [update.effective_user.id])
             if not claimed:
                 return
+        with handling_update(update.update_id) as handled:
             try:
                 await super().process_update(update)
             finally:
-                await inbox.finish(services.engine, update.update_id)
-            return
-        await super().process_update(update)
+                if not handled.done:  # a read-only answer: no unit of work marked it
+                    await inbox.finish(services.engine, update.update_id)
+
+
+CLAIM_HERE = "inbox_claim_in_process_update"
+
+
+async def reachable_again(conn: AsyncConnection, telegram_ids: list[int]) -> None:
+    """Someone who writes to the bot can be reached again."""
+    await conn.execute(
+        sql_update(people)
+        .where(people.c.telegram_id.in_(telegram_ids), people.c.unreachable_since.is_not(None))
+        .values(unreachable_since=None)
+    )
 
 
 def file_url(api_url: str) -> str:
@@ -96,6 +105,7 @@ class Runtime:
             self.engine, self.clock, self.ctx, self.wakeups, settings.bot_username
         )
         self.app.bot_data["services"] = self.services
+        self.app.bot_data[CLAIM_HERE] = webhook is not None
         self.dispatcher = Dispatcher(
             self.engine,
             self.app.bot,
@@ -169,7 +179,13 @@ class Runtime:
             await self.app.bot.delete_webhook()
             self._tasks.append(
                 asyncio.create_task(
-                    poll(self.app, self.engine, self.clock, long_poll=self.poll_timeout),
+                    poll(
+                        self.app,
+                        self.engine,
+                        self.clock,
+                        long_poll=self.poll_timeout,
+                        on_batch=reachable_again,
+                    ),
                     name="poller",
                 )
             )

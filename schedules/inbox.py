@@ -16,26 +16,23 @@ from storage.db import reading, writing
 from storage.tables import inbox
 
 
-async def record(engine: AsyncEngine, updates: list[dict[str, Any]], now: datetime) -> list[int]:
-    """Store new updates (one transaction); return the ids that were not already known."""
+async def record(conn: AsyncConnection, updates: list[dict[str, Any]], now: datetime) -> list[int]:
+    """Store new updates in the caller's transaction; return the ids not already known."""
     if not updates:
         return []
     ids = [int(u["update_id"]) for u in updates]
-    async with writing(engine) as conn:
-        known: set[int] = set(
-            await conn.scalars(select(inbox.c.update_id).where(inbox.c.update_id.in_(ids)))
-        )
-        fresh = [u for u in updates if int(u["update_id"]) not in known]
-        seen: set[int] = set()
-        rows: list[dict[str, Any]] = []
-        for u in fresh:
-            uid = int(u["update_id"])
-            if uid in seen:
-                continue
-            seen.add(uid)
-            rows.append({"update_id": uid, "received_at": now, "status": "received", "payload": u})
-        if rows:
-            await conn.execute(inbox.insert(), rows)
+    known: set[int] = set(
+        await conn.scalars(select(inbox.c.update_id).where(inbox.c.update_id.in_(ids)))
+    )
+    rows: list[dict[str, Any]] = []
+    for u in updates:
+        uid = int(u["update_id"])
+        if uid in known:
+            continue
+        known.add(uid)
+        rows.append({"update_id": uid, "received_at": now, "status": "received", "payload": u})
+    if rows:
+        await conn.execute(inbox.insert(), rows)
     return [int(r["update_id"]) for r in rows]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -86,6 +86,9 @@ class Dispatcher:
         self._batch = batch
         self._limiters = chat_limiters or ChatLimiters()
         self._busy: set[int] = set()
+        # Outcomes of finished sends, written by the next round in its own transaction:
+        # one write per round instead of one per message.
+        self._results: dict[int, dict[str, Any]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -115,7 +118,7 @@ class Dispatcher:
         while not self._stopping:
             self._wake.clear()
             launched, next_at = await self._launch_due()
-            if not launched and not self._tasks:
+            if not launched and not self._tasks and not self._results:
                 self.idle.set()
             timeout = 5.0
             if next_at is not None:
@@ -128,6 +131,9 @@ class Dispatcher:
         self._wake.set()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._results:
+            async with writing(self._engine) as conn:
+                await self._write_results(conn)
 
     async def _launch_due(self) -> tuple[int, datetime | None]:
         now = self._clock.now()
@@ -174,7 +180,12 @@ class Dispatcher:
                     r.level,
                 )
             )
-        claimed = await self._claim([row.id for row in chosen]) if chosen else set()
+        claimed: set[int] = set()
+        if chosen or self._results:
+            async with writing(self._engine) as conn:
+                await self._write_results(conn)
+                if chosen:
+                    claimed = await self._claim(conn, [row.id for row in chosen])
         for row in chosen:
             if row.id not in claimed:
                 continue  # cancelled meanwhile (e.g. taken), or another dispatcher has it
@@ -186,17 +197,17 @@ class Dispatcher:
             task.add_done_callback(self._done)
         return len(claimed), next_at
 
-    async def _claim(self, ids: list[int]) -> set[int]:
+    @staticmethod
+    async def _claim(conn: AsyncConnection, ids: list[int]) -> set[int]:
         """Mark a round's rows 'sending' in one transaction, before any of them is sent: a
         crash from here on leaves them 'sending', which ``recover`` re-sends as repeats."""
-        async with writing(self._engine) as conn:
-            rows = await conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(ids), outbox.c.status == "pending")
-                .values(status="sending", attempts=outbox.c.attempts + 1)
-                .returning(outbox.c.id)
-            )
-            return {int(r.id) for r in rows}
+        rows = await conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids), outbox.c.status == "pending")
+            .values(status="sending", attempts=outbox.c.attempts + 1)
+            .returning(outbox.c.id)
+        )
+        return {int(r.id) for r in rows}
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -207,13 +218,18 @@ class Dispatcher:
             await self._deliver_row(row)
         except Exception:  # never let one row stop the dispatcher
             log.exception("outbox row %s failed unexpectedly", row.id)
-            await self._set(row.id, status="pending", not_before=self._later(row.attempts + 1))
+            self._set(row.id, status="pending", not_before=self._later(row.attempts + 1))
         finally:
             self._busy.discard(row.chat_id)
             self._slots.release()
 
-    async def _set(self, row_id: int, **values: Any) -> None:
-        async with writing(self._engine) as conn:
+    def _set(self, row_id: int, **values: Any) -> None:
+        """Note a row's outcome; the next round writes all outcomes in its transaction."""
+        self._results.setdefault(row_id, {}).update(values)
+
+    async def _write_results(self, conn: AsyncConnection) -> None:
+        results, self._results = self._results, {}
+        for row_id, values in results.items():
             await conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
 
     def _later(self, attempts: int) -> datetime:
@@ -233,7 +249,7 @@ class Dispatcher:
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            await self._set(
+            self._set(
                 row.id,
                 status="pending",
                 not_before=self._clock.now() + timedelta(seconds=seconds),
@@ -249,26 +265,30 @@ class Dispatcher:
         except BadRequest as exc:
             text = exc.message.lower()
             if "message is not modified" in text:
-                await self._set(row.id, status="sent", sent_at=self._clock.now())
+                self._set(row.id, status="sent", sent_at=self._clock.now())
             elif any(marker in text for marker in UNDELIVERABLE_400):
                 await self._undeliverable(row, f"400 {exc.message}")
             else:
                 log.error("outbox row %s refused: %s", row.id, exc.message)
-                await self._set(row.id, status="failed", error=f"400 {exc.message}"[:300])
+                self._set(row.id, status="failed", error=f"400 {exc.message}"[:300])
             return
         except NetworkError as exc:
-            await self._set(
+            self._set(
                 row.id,
                 status="pending",
                 not_before=self._later(row.attempts + 1),
                 error=str(exc)[:300],
             )
             return
-        await self._set(row.id, status="sent", sent_at=self._clock.now(), message_id=message_id)
+        self._set(row.id, status="sent", sent_at=self._clock.now(), message_id=message_id)
 
     async def _edited_message(self, row: Row) -> int | None:
         """The message an edit applies to, once its own send is done; else None, and the
         edit waits (its message is still on the way) or is dropped (it never arrived)."""
+        assert row.ref_id is not None
+        noted = self._results.get(row.ref_id, {})
+        if noted.get("status") == "sent" and noted.get("message_id") is not None:
+            return int(noted["message_id"])
         async with reading(self._engine) as conn:
             ref = (
                 await conn.execute(
@@ -276,7 +296,7 @@ class Dispatcher:
                 )
             ).one()
         if ref.status in ("pending", "sending"):
-            await self._set(
+            self._set(
                 row.id,
                 status="pending",
                 attempts=row.attempts,
@@ -284,7 +304,7 @@ class Dispatcher:
             )
             return None
         if ref.status != "sent" or ref.message_id is None:
-            await self._set(row.id, status="cancelled")
+            self._set(row.id, status="cancelled")
             return None
         return int(ref.message_id)
 
@@ -294,7 +314,7 @@ class Dispatcher:
         if row.method not in EDITS and "text" in payload and not payload.get("repeat"):
             payload["text"] = t(self._lang, "(repeat) ") + payload["text"]
             payload["repeat"] = True
-        await self._set(
+        self._set(
             row.id,
             status="pending",
             payload=payload,
@@ -303,5 +323,8 @@ class Dispatcher:
         )
 
     async def _undeliverable(self, row: Row, reason: str) -> None:
-        await self._set(row.id, status="failed", error=reason[:300])
+        # Written at once: the escalation that follows reads which alerts are still alive.
+        self._set(row.id, status="failed", error=reason[:300])
+        async with writing(self._engine) as conn:
+            await self._write_results(conn)
         await self._on_undeliverable(row, reason)

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
 from bot.clock import Clock
 from schedules import inbox
+from storage.db import writing
 
 log = logging.getLogger(__name__)
+
+OnBatch = Callable[[AsyncConnection, list[int]], Awaitable[None]]
 
 
 async def poll(
@@ -28,8 +32,12 @@ async def poll(
     clock: Clock,
     *,
     long_poll: int = 20,
+    on_batch: OnBatch | None = None,
 ) -> None:
-    """Fetch, record, enqueue; runs until cancelled."""
+    """Fetch, record, enqueue; runs until cancelled.
+
+    ``on_batch`` runs in the transaction that records a batch, with its senders' ids.
+    """
     offset: int | None = None
     backoff = 0.5
     while True:
@@ -52,7 +60,11 @@ async def poll(
         backoff = 0.5
         if not updates:
             continue
-        fresh = set(await inbox.record(engine, [u.to_dict() for u in updates], clock.now()))
+        async with writing(engine) as conn:
+            fresh = set(await inbox.record(conn, [u.to_dict() for u in updates], clock.now()))
+            senders = sorted({u.effective_user.id for u in updates if u.effective_user})
+            if on_batch is not None and senders:
+                await on_batch(conn, senders)
         for update in updates:
             if update.update_id in fresh:
                 await app.update_queue.put(update)

@@ -6,6 +6,9 @@ deadline engine are poked so they do not wait for their next sweep.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -17,9 +20,31 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.kinds import Urgency
 from storage.db import write_lock
-from storage.tables import deadlines, events, outbox
+from storage.tables import deadlines, events, inbox, outbox
 
 UTC_ZONE = ZoneInfo("UTC")
+
+
+@dataclass
+class _Handling:
+    update_id: int
+    done: bool = False
+
+
+_HANDLING: ContextVar[_Handling | None] = ContextVar("helpline_handling", default=None)
+
+
+@contextmanager
+def handling_update(update_id: int) -> Iterator[_Handling]:
+    """While an incoming update is handled, the first unit of work that commits also marks
+    it done in the inbox - in the same transaction, so an update whose effect committed is
+    never handled again after a crash, and one whose effect did not is."""
+    state = _Handling(update_id)
+    token = _HANDLING.set(state)
+    try:
+        yield state
+    finally:
+        _HANDLING.reset(token)
 
 
 class Wakeups(Protocol):
@@ -127,7 +152,16 @@ class UnitOfWork:
         try:
             if exc_type is None:
                 await self.flush()
+                handling = _HANDLING.get()
+                if handling is not None and not handling.done:
+                    await conn.execute(
+                        update(inbox)
+                        .where(inbox.c.update_id == handling.update_id)
+                        .values(status="done")
+                    )
                 await conn.commit()
+                if handling is not None:
+                    handling.done = True
             else:
                 await conn.rollback()
         finally:
