@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable
 from typing import Any
 
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
 
 from bot.clock import Clock, SystemClock
 from bot.services import Services
@@ -61,6 +62,41 @@ class InboxApplication(Application):  # type: ignore[type-arg]
 
 
 CLAIM_HERE = "inbox_claim_in_process_update"
+
+
+class PerChatUpdates(BaseUpdateProcessor):
+    """Updates from different chats are handled side by side, one chat's in order.
+
+    A worker's "/request", category and description must be handled in the order sent;
+    fifty workers' "/120"s need not wait for each other's database reads.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # chat -> (lock, users)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
+        self._locks[chat.id] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._locks[chat.id]
+            if users == 1:
+                del self._locks[chat.id]
+            else:
+                self._locks[chat.id] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 async def reachable_again(conn: AsyncConnection, telegram_ids: list[int]) -> None:
@@ -134,7 +170,7 @@ class Runtime:
             .base_file_url(file_url(self.settings.api_url))
             .rate_limiter(AIORateLimiter())
             .read_timeout(self.read_timeout)
-            .concurrent_updates(False)
+            .concurrent_updates(PerChatUpdates(16))
         )
         if self.webhook is None:
             builder = builder.updater(None)

@@ -38,7 +38,11 @@ async def level_zero_people(uow: UnitOfWork, req: Request) -> list[Person]:
     if req.branch_id is None:
         return []
     conn = uow.conn
-    members = await queries.branch_members_as_candidates(conn, req.branch_id, uow.now)
+    members = [  # a member asking for help is not alerted about their own trouble
+        m
+        for m in await queries.branch_members_as_candidates(conn, req.branch_id, uow.now)
+        if m.person_id != req.requester_id
+    ]
     topic = topic_of(req.kind, req.category)
     last = await conn.scalar(
         select(rotation.c.last_person_id).where(

@@ -144,3 +144,10 @@ async def test_cancel_of_someone_elses_request_changes_nothing(world: World) -> 
     world.user(SUN).send("/cancel abc")
     await world.user(SUN).wait_message("Usage: /cancel N")
     assert await world.count(requests, requests.c.state == "open") == 1
+
+
+async def test_a_member_in_trouble_is_not_alerted_about_their_own_request(world: World) -> None:
+    world.user(LI).send("/120 I cut my hand")
+    await world.user(QIAN).wait_message("I cut my hand")
+    await world.user(LI).wait_message("Request #1 received")
+    assert not any("I cut my hand" in m.text for m in world.user(LI).messages)
