@@ -21,6 +21,7 @@ from bench.seed import GeneratedRoster, RosterSpec, branch_ids, make_roster, see
 from bench.seed import seed_outbox as seed_outbox_rows
 from bench.stats import Metric, percentile
 from bench.watch import Watch
+from bot.usecases.uow import Priority
 from sandbox import Limits, SandboxServer
 
 REALISTIC = Limits(global_per_s=30, chat_per_s=1, chat_burst=3)
@@ -189,7 +190,9 @@ async def overtake(root: Path, queued: int = 1000) -> Outcome:
     out = Outcome()
     async with SandboxServer(port=0, limits=Limits(**vars(REALISTIC))) as srv:
         db, env = await _prepare(root / "overtake", roster, srv.base_url)
-        seed_outbox_rows(db, count=queued, marker="bench-normal", priority=2, now=datetime.now(UTC))
+        seed_outbox_rows(
+            db, count=queued, marker="bench-normal", priority=Priority.NORMAL, now=datetime.now(UTC)
+        )
         watch = Watch(srv)
         async with BotProcess(env, db.parent) as bot:
             await bot.wait_line(READY, 60)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import sys
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.i18n import t
+from bot.i18n import LANGUAGES, t
 from bot.roster import Roster, RosterError, format_problem, parse_roster
 from bot.settings import Settings, SettingsError, WebhookOptions, load_settings, peek_language
 
@@ -65,7 +66,34 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     )
     backup.add_argument("file", metavar="FILE")
     backup.add_argument("--force", action="store_true", help=t(lang, "overwrite FILE if it exists"))
+
+    _add_demo_parser(commands, lang)
     return parser
+
+
+def _demo_words(lang: str) -> Callable[[str], str]:
+    """The demo's own words live beside its page (sandbox/web/static/labels.json), not in
+    the bot's message catalog; read without importing the sandbox (it pulls in aiohttp)."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.find_spec("sandbox")
+    table: dict[str, dict[str, str]] = {}
+    if spec is not None and spec.submodule_search_locations:
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        path = folder / "web" / "static" / "labels.json"
+        with contextlib.suppress(OSError, ValueError):
+            table = json.loads(path.read_text(encoding="utf-8"))
+    return lambda key: table.get(lang, {}).get(key) or table.get("en", {}).get(key) or key
+
+
+def _add_demo_parser(commands: Any, lang: str) -> None:
+    label = _demo_words(lang)
+    demo = commands.add_parser("demo", help=label("cli_help"))
+    demo.add_argument("--port", type=int, default=8080, help=label("cli_port"))
+    demo.add_argument("--host", default="127.0.0.1", help=label("cli_host"))
+    demo.add_argument("--db", metavar="FILE", help=label("cli_db"))
+    demo.add_argument("--language", choices=LANGUAGES, help=label("cli_language"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             return _roster_import(Path(args.file))
         if args.command == "backup":
             return _backup(Path(args.file), force=args.force)
+        if args.command == "demo":
+            return _demo(args)
         return _invite(args.person, args.days)
     except SettingsError as exc:
         for line in exc.problems:
@@ -260,3 +290,21 @@ def _backup(target: Path, *, force: bool) -> int:
     else:
         _err(line)
     return status
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.demo import run_demo
+
+    return run_demo(
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        language=args.language or peek_language(),
+        timezone=os.environ.get("HELPLINE_TIMEZONE") or "Asia/Shanghai",
+    )
+
+
+if __name__ == "__main__":  # python -m bot.cli ... (as the demo's process test runs it)
+    sys.exit(main())

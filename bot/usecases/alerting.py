@@ -145,14 +145,14 @@ async def send_alerts(
 ) -> None:
     text = alert_text(ctx, req, uow.now, escalated_from=escalated_from)
     not_before = await deliver_from(uow, req)
-    for person in alerted.people:
+    for index, person in enumerate(alerted.people):
         assert person.telegram_id is not None
         await uow.send(
             Send(
                 chat_id=person.telegram_id,
                 method="sendMessage",
                 payload=render.text_message(text, render.take_button(ctx.lang, req.id)),
-                priority=Priority.of(req.urgency),
+                priority=Priority.alert(req.urgency, index),
                 purpose="alert",
                 request_id=req.id,
                 recipient_id=person.id,

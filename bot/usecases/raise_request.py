@@ -14,7 +14,7 @@ from bot.i18n import t
 from bot.usecases.alerting import alert_from
 from bot.usecases.common import Ctx, notify
 from bot.usecases.timing import arm_escalation
-from bot.usecases.uow import Priority, UnitOfWork
+from bot.usecases.uow import UnitOfWork
 from storage import queries
 from storage.queries import Person, Request
 from storage.tables import requests
@@ -108,7 +108,6 @@ async def raise_request(
             names=names,
         ),
         purpose="ack",
-        priority=Priority.after_alerts(urgency),
     )
     if not text and kind is not Kind.SERVICE:
         await notify(
@@ -122,6 +121,5 @@ async def raise_request(
                 number=req.id,
             ),
             purpose="ask",
-            priority=Priority.after_alerts(urgency),
         )
     return Raised(req, alerted.people)

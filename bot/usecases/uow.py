@@ -64,21 +64,28 @@ class NoWakeups:
 
 
 class Priority:
-    """Outbox priorities: lower goes first."""
+    """Outbox priorities: lower goes first. Each urgency has a band of ten: its first
+    alert per request, then its further alerts, then everything else about it, so when
+    many requests come at once each gets one phone ringing before any gets a second."""
 
     CRITICAL = 0
-    HIGH = 1
-    NORMAL = 2
-    LOW = 3  # reminders and digests
+    HIGH = 10
+    NORMAL = 20
+    LOW = 30  # reminders, notices and digests
 
     @staticmethod
     def of(urgency: Urgency) -> int:
-        return {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}[urgency]
+        """Messages about a request of ``urgency`` other than its alerts."""
+        return Priority.band(urgency) + 2
 
     @staticmethod
-    def after_alerts(urgency: Urgency) -> int:
-        """For the worker's acknowledgement: right after every pending alert of its urgency."""
-        return min(Priority.of(urgency) + 1, Priority.LOW)
+    def band(urgency: Urgency) -> int:
+        return {Urgency.CRITICAL: 0, Urgency.HIGH: 10, Urgency.NORMAL: 20}[urgency]
+
+    @staticmethod
+    def alert(urgency: Urgency, index: int) -> int:
+        """The ``index``-th alert of one level of a request: the first one goes first."""
+        return Priority.band(urgency) + min(index, 1)
 
 
 @dataclass
