@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from telegram import Message, Update
 from telegram.ext import ContextTypes
@@ -12,11 +13,14 @@ from bot.i18n import t
 from bot.render import text_message
 from bot.services import Services
 from bot.textfit import TEXT_LIMIT, split
+from bot.usecases.common import Ctx, Refused
 from bot.usecases.relay import Media
+from bot.usecases.uow import UnitOfWork
 from storage import queries
 from storage.db import reading
 
 Context = ContextTypes.DEFAULT_TYPE
+T = TypeVar("T")
 
 
 def services(context: Context) -> Services:
@@ -81,3 +85,26 @@ def media_of(message: Message) -> Media | None:
 
 def usage(lang_: str, command: str) -> str:
     return t(lang_, "Usage: {command}", command=command)
+
+
+class Declined:
+    """The use case refused; the refusal has been answered already."""
+
+
+DECLINED = Declined()
+
+
+async def attempt(
+    update: Update,
+    context: Context,
+    work: Callable[[UnitOfWork, Ctx, Actor], Awaitable[T]],
+) -> T | Declined:
+    """Run a use case as the sender in one transaction; answer a refusal in their words."""
+    svc = services(context)
+    actor = await actor_of(context, update)
+    try:
+        async with svc.uow() as uow:
+            return await work(uow, svc.ctx, actor)
+    except Refused as refused:
+        await reply(update, refused.text(svc.ctx.lang))
+        return DECLINED

@@ -11,12 +11,13 @@ from bot.callbacks import Button, Verb
 from bot.domain.kinds import Category, Kind
 from bot.i18n import t
 from bot.usecases import actions
-from bot.usecases.common import Refused
 from bot.usecases.raise_request import raise_request
 from bot.usecases.relay import Media, relay
 from handlers.common import (
     Context,
+    Declined,
     actor_of,
+    attempt,
     command_text,
     lang,
     media_of,
@@ -150,15 +151,11 @@ async def cancel(update: Update, context: Context) -> None:
     if number is None:
         await reply(update, usage(lg, "/cancel N"))
         return
-    svc = services(context)
-    actor = await actor_of(context, update)
-    try:
-        async with svc.uow() as uow:
-            await actions.cancel(uow, svc.ctx, actor, number)
-    except Refused as refused:
-        await reply(update, refused.text(lg))
-        return
-    await reply(update, t(lg, "Request #{number} is withdrawn.", number=number))
+    done = await attempt(
+        update, context, lambda uow, ctx, actor: actions.cancel(uow, ctx, actor, number)
+    )
+    if not isinstance(done, Declined):
+        await reply(update, t(lg, "Request #{number} is withdrawn.", number=number))
 
 
 VERBS = {Verb.CATEGORY: pick_category, Verb.DRAFT: finish_draft}

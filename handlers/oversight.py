@@ -7,10 +7,10 @@ from telegram import Update
 from bot.i18n import t
 from bot.render import clock_text
 from bot.usecases import oversight, presence
-from bot.usecases.common import Refused
 from handlers.common import (
     Context,
-    actor_of,
+    Declined,
+    attempt,
     command_text,
     lang,
     parse_number,
@@ -33,15 +33,13 @@ async def escalate(update: Update, context: Context) -> None:
     if number is None:
         await reply(update, usage(lg, "/escalate N [reason]"))
         return
-    svc = services(context)
-    actor = await actor_of(context, update)
-    try:
-        async with svc.uow() as uow:
-            people = await oversight.escalate_now(
-                uow, svc.ctx, actor, number, _rest(update, number)
-            )
-    except Refused as refused:
-        await reply(update, refused.text(lg))
+    reason = _rest(update, number)
+    people = await attempt(
+        update,
+        context,
+        lambda uow, ctx, actor: oversight.escalate_now(uow, ctx, actor, number, reason),
+    )
+    if isinstance(people, Declined):
         return
     names = "、".join(p.name for p in people) or t(lg, "nobody reachable")
     await reply(
@@ -55,47 +53,39 @@ async def confirm_for(update: Update, context: Context) -> None:
     if number is None:
         await reply(update, usage(lg, "/confirm N reason"))
         return
-    svc = services(context)
-    actor = await actor_of(context, update)
-    try:
-        async with svc.uow() as uow:
-            await oversight.confirm_for(uow, svc.ctx, actor, number, _rest(update, number))
-    except Refused as refused:
-        await reply(update, refused.text(lg))
-        return
-    await reply(update, t(lg, "Request #{number} is closed on the worker's behalf.", number=number))
+    reason = _rest(update, number)
+    done = await attempt(
+        update,
+        context,
+        lambda uow, ctx, actor: oversight.confirm_for(uow, ctx, actor, number, reason),
+    )
+    if not isinstance(done, Declined):
+        await reply(
+            update, t(lg, "Request #{number} is closed on the worker's behalf.", number=number)
+        )
 
 
 async def away(update: Update, context: Context) -> None:
     lg = lang(context)
     message = update.effective_message
     assert message is not None
-    svc = services(context)
-    actor = await actor_of(context, update)
-    try:
-        async with svc.uow() as uow:
-            until = await presence.set_away(uow, actor, command_text(message))
-    except Refused as refused:
-        await reply(update, refused.text(lg))
+    text = command_text(message)
+    until = await attempt(
+        update, context, lambda uow, ctx, actor: presence.set_away(uow, actor, text)
+    )
+    if isinstance(until, Declined):
         return
     await reply(
         update,
         t(
             lg,
             "You are away until {time}; alerts go to others meanwhile. /back ends it early.",
-            time=clock_text(until, svc.ctx.tz),
+            time=clock_text(until, services(context).ctx.tz),
         ),
     )
 
 
 async def back(update: Update, context: Context) -> None:
-    lg = lang(context)
-    svc = services(context)
-    actor = await actor_of(context, update)
-    try:
-        async with svc.uow() as uow:
-            await presence.set_back(uow, actor)
-    except Refused as refused:
-        await reply(update, refused.text(lg))
-        return
-    await reply(update, t(lg, "Welcome back: you receive alerts again."))
+    done = await attempt(update, context, lambda uow, ctx, actor: presence.set_back(uow, actor))
+    if not isinstance(done, Declined):
+        await reply(update, t(lang(context), "Welcome back: you receive alerts again."))

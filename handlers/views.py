@@ -10,7 +10,9 @@ from bot.usecases.common import Refused
 from bot.usecases.registration import bind_invite, invite_link, make_invite
 from handlers.common import (
     Context,
+    Declined,
     actor_of,
+    attempt,
     command_text,
     lang,
     parse_number,
@@ -59,14 +61,11 @@ async def status(update: Update, context: Context) -> None:
     if number is None:
         await reply(update, usage(lg, "/status N"))
         return
-    svc = services(context)
-    actor = await actor_of(context, update)
-    try:
-        async with svc.uow() as uow:
-            text = await views.status(uow, svc.ctx, actor, number)
-    except Refused as refused:
-        text = refused.text(lg)
-    await reply(update, text)
+    text = await attempt(
+        update, context, lambda uow, ctx, actor: views.status(uow, ctx, actor, number)
+    )
+    if not isinstance(text, Declined):
+        await reply(update, text)
 
 
 async def resolve(update: Update, context: Context) -> None:
@@ -78,13 +77,10 @@ async def resolve(update: Update, context: Context) -> None:
         await reply(update, usage(lg, "/resolve N [summary]"))
         return
     summary = command_text(message).lstrip("#").removeprefix(str(number)).strip()
-    svc = services(context)
-    actor = await actor_of(context, update)
-    try:
-        async with svc.uow() as uow:
-            await actions.resolve(uow, svc.ctx, actor, number, summary)
-    except Refused as refused:
-        await reply(update, refused.text(lg))
+    done = await attempt(
+        update, context, lambda uow, ctx, actor: actions.resolve(uow, ctx, actor, number, summary)
+    )
+    if isinstance(done, Declined):
         return
     await reply(
         update,
@@ -103,12 +99,7 @@ async def invite(update: Update, context: Context) -> None:
     if len(args) != 1:
         await reply(update, usage(lg, "/invite PERSON_KEY"))
         return
-    svc = services(context)
-    actor = await actor_of(context, update)
-    try:
-        async with svc.uow() as uow:
-            code = await make_invite(uow, actor, args[0])
-    except Refused as refused:
-        await reply(update, refused.text(lg))
-        return
-    await reply(update, invite_link(lg, code, svc.bot_username))
+    key = args[0]
+    code = await attempt(update, context, lambda uow, _ctx, actor: make_invite(uow, actor, key))
+    if not isinstance(code, Declined):
+        await reply(update, invite_link(lg, code, services(context).bot_username))

@@ -6,6 +6,7 @@ step armed before a change that made it moot does nothing.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from bot import render
 from bot.domain.lifecycle import State
@@ -67,6 +68,36 @@ async def _people_to_tell(uow: UnitOfWork, req: Request) -> list[Person]:
     return [p for p in found.values() if p.telegram_id]
 
 
+async def _remind_owner(
+    uow: UnitOfWork,
+    ctx: Ctx,
+    req: Request,
+    owner: Person | None,
+    text: str,
+    deadline: Deadline,
+    then: timedelta,
+) -> None:
+    """First stage of an owner's deadline: remind them, and arm the second stage."""
+    if owner and owner.telegram_id:
+        await notify(
+            uow,
+            req,
+            owner.telegram_id,
+            text,
+            buttons=render.owner_buttons(ctx.lang, req.id),
+            purpose="owner",
+            recipient_id=owner.id,
+        )
+    await uow.arm(
+        deadline.kind,
+        await due_after(uow, req, deadline.due_at, then),
+        request_id=req.id,
+        stage=2,
+        owner=req.owner_id,
+    )
+    await uow.event(req.id, "reminded", reason=deadline.kind)
+
+
 def effects(ctx: Ctx) -> dict[str, Effect]:
     async def on_escalate(uow: UnitOfWork, due: list[Deadline]) -> None:
         found = await queries.requests_by_ids(
@@ -86,31 +117,14 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
             return
         owner = await queries.person_by_id(uow.conn, req.owner_id)
         if deadline.data.get("stage") == 1:
-            if owner and owner.telegram_id:
-                await notify(
-                    uow,
-                    req,
-                    owner.telegram_id,
-                    t(
-                        ctx.lang,
-                        "⏰ You took request #{number} but have not written to {worker} "
-                        "yet. Reply to the request's message, or release it so someone else can "
-                        "help.",
-                        number=req.id,
-                        worker=req.requester_name,
-                    ),
-                    buttons=render.owner_buttons(ctx.lang, req.id),
-                    purpose="owner",
-                    recipient_id=owner.id,
-                )
-            await uow.arm(
-                OWNER_SILENT,
-                await due_after(uow, req, deadline.due_at, req.chain.take_timeout),
-                request_id=req.id,
-                stage=2,
-                owner=req.owner_id,
+            text = t(
+                ctx.lang,
+                "⏰ You took request #{number} but have not written to {worker} yet. Reply to "
+                "the request's message, or release it so someone else can help.",
+                number=req.id,
+                worker=req.requester_name,
             )
-            await uow.event(req.id, "reminded", reason="owner-silent")
+            await _remind_owner(uow, ctx, req, owner, text, deadline, req.chain.take_timeout)
             return
         # Still silent: the request goes back into escalation at the next level.
         if not await set_state(uow, req, State.TAKEN, state=State.OPEN.value, owner_id=None):
@@ -142,29 +156,12 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
             return
         owner = await queries.person_by_id(uow.conn, req.owner_id)
         if deadline.data.get("stage") == 1:
-            if owner and owner.telegram_id:
-                await notify(
-                    uow,
-                    req,
-                    owner.telegram_id,
-                    t(
-                        ctx.lang,
-                        "⏰ Request #{number} should be resolved by now. Press Resolved "
-                        "when it is.",
-                        number=req.id,
-                    ),
-                    buttons=render.owner_buttons(ctx.lang, req.id),
-                    purpose="owner",
-                    recipient_id=owner.id,
-                )
-            await uow.arm(
-                RESOLVE_DUE,
-                await due_after(uow, req, deadline.due_at, req.chain.resolve_within / 2),
-                request_id=req.id,
-                stage=2,
-                owner=req.owner_id,
+            text = t(
+                ctx.lang,
+                "⏰ Request #{number} should be resolved by now. Press Resolved when it is.",
+                number=req.id,
             )
-            await uow.event(req.id, "reminded", reason="resolve-due")
+            await _remind_owner(uow, ctx, req, owner, text, deadline, req.chain.resolve_within / 2)
             return
         for person in await _people_to_tell(uow, req):
             assert person.telegram_id is not None
