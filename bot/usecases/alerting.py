@@ -8,7 +8,7 @@ nobody reachable passes to the next one at once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -127,7 +127,8 @@ def alert_text(ctx: Ctx, req: Request, now: datetime, *, escalated_from: int | N
                 lang,
                 "⬆ ESCALATION from level {level}: nobody has taken it for {age}",
                 level=escalated_from,
-                age=render.age_text(lang, now - req.created_at),
+                # at least "1 min": "nobody has taken it for just now" reads oddly
+                age=render.age_text(lang, max(now - req.created_at, timedelta(minutes=1))),
             ),
         )
     footer = t(
