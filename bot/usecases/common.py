@@ -96,6 +96,33 @@ async def notify(
     )
 
 
+async def notify_people(
+    uow: UnitOfWork,
+    req: Request,
+    people: list[Person],
+    text: str,
+    *,
+    buttons: list[list[tuple[str, Any]]] | None = None,
+    purpose: str = "notice",
+) -> list[int]:
+    """``notify`` each of ``people`` who has a Telegram account; return who was told."""
+    told = []
+    for person in people:
+        if person.telegram_id is None:
+            continue
+        await notify(
+            uow,
+            req,
+            person.telegram_id,
+            text,
+            buttons=buttons,
+            purpose=purpose,
+            recipient_id=person.id,
+        )
+        told.append(person.id)
+    return told
+
+
 async def retire_alerts(
     uow: UnitOfWork, ctx: Ctx, req: Request, note: str, *, keep_for: int | None = None
 ) -> list[int]:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from bot import render
 from bot.domain.lifecycle import State
 from bot.i18n import t
-from bot.usecases.common import Ctx, notify, retire_alerts, set_state
+from bot.usecases.common import Ctx, notify, notify_people, retire_alerts, set_state
 from bot.usecases.escalate import escalate, escalate_many
 from bot.usecases.timing import (
     CONFIRM_DUE,
@@ -163,22 +163,16 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
             )
             await _remind_owner(uow, ctx, req, owner, text, deadline, req.chain.resolve_within / 2)
             return
-        for person in await _people_to_tell(uow, req):
-            assert person.telegram_id is not None
-            await notify(
-                uow,
-                req,
-                person.telegram_id,
-                t(
-                    ctx.lang,
-                    "⚠ Request #{number} ({worker}) taken by {owner} is overdue and "
-                    "still not resolved. /status {number}",
-                    number=req.id,
-                    worker=req.requester_name,
-                    owner=owner.name if owner else "?",
-                ),
-            )
-        await uow.event(req.id, "overdue", to=[p.id for p in await _people_to_tell(uow, req)])
+        text = t(
+            ctx.lang,
+            "⚠ Request #{number} ({worker}) taken by {owner} is overdue and still not "
+            "resolved. /status {number}",
+            number=req.id,
+            worker=req.requester_name,
+            owner=owner.name if owner else "?",
+        )
+        told = await notify_people(uow, req, await _people_to_tell(uow, req), text)
+        await uow.event(req.id, "overdue", to=told)
 
     async def on_confirm_due(uow: UnitOfWork, deadline: Deadline) -> None:
         req = await _request(uow, deadline, State.RESOLVED)
@@ -199,24 +193,22 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
             )
             await uow.event(req.id, "reminded", reason="confirm-due")
             return
-        for person in await _people_to_tell(uow, req):
-            assert person.telegram_id is not None
-            await notify(
-                uow,
-                req,
-                person.telegram_id,
-                t(
-                    ctx.lang,
-                    "❓ {worker} has not confirmed request #{number} for days. Confirm "
-                    "it on their behalf with /confirm {number} and the reason, or reopen it.",
-                    worker=req.requester_name,
-                    number=req.id,
-                ),
-                buttons=render.oversight_buttons(ctx.lang, req.id),
-                purpose="oversight",
-                recipient_id=person.id,
-            )
-        await uow.event(req.id, "unconfirmed")
+        text = t(
+            ctx.lang,
+            "❓ {worker} has not confirmed request #{number} for days. Confirm it on their "
+            "behalf with /confirm {number} and the reason, or reopen it.",
+            worker=req.requester_name,
+            number=req.id,
+        )
+        told = await notify_people(
+            uow,
+            req,
+            await _people_to_tell(uow, req),
+            text,
+            buttons=render.oversight_buttons(ctx.lang, req.id),
+            purpose="oversight",
+        )
+        await uow.event(req.id, "unconfirmed", to=told)
 
     return {
         ESCALATE: on_escalate,

@@ -7,7 +7,7 @@ from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, next_state
 from bot.i18n import t
 from bot.usecases.alerting import recipients
-from bot.usecases.common import Ctx, Refused, load_for, notify, set_state
+from bot.usecases.common import Ctx, Lazy, Refused, load_for, notify, notify_people, set_state
 from bot.usecases.escalate import escalate
 from bot.usecases.timing import arm_after_take
 from bot.usecases.uow import UnitOfWork
@@ -101,7 +101,7 @@ async def escalate_now(
         raise Refused(
             "Request #{number} is {state} now, so this can no longer be done.",
             number=number,
-            state=req.state.value,
+            state=Lazy(render.STATE_LABELS[req.state]),
         )
     level = req.chain.next_level(req.level)
     people = await recipients(uow, req, level)
@@ -115,19 +115,13 @@ async def escalate_now(
         level=level,
         to=[p.id for p in people],
     )
-    for person in people:
-        assert person.telegram_id is not None
-        await notify(
-            uow,
-            req,
-            person.telegram_id,
-            t(
-                ctx.lang,
-                "⬆ {name} escalated request #{number} ({worker}): {reason}\n/status {number}",
-                name=actor.name,
-                number=req.id,
-                worker=req.requester_name,
-                reason=reason or "-",
-            ),
-        )
+    text = t(
+        ctx.lang,
+        "⬆ {name} escalated request #{number} ({worker}): {reason}\n/status {number}",
+        name=actor.name,
+        number=req.id,
+        worker=req.requester_name,
+        reason=reason or "-",
+    )
+    await notify_people(uow, req, people, text)
     return people
