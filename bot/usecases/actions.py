@@ -10,34 +10,24 @@ from sqlalchemy import update
 
 from bot import render
 from bot.domain.authz import Actor
-from bot.domain.lifecycle import Action, State, may_rate, next_state
+from bot.domain.lifecycle import Action, State, may_rate
 from bot.i18n import t
 from bot.usecases.alerting import alert_from
 from bot.usecases.common import (
     Ctx,
-    Lazy,
     Refused,
+    allowed,
     load_for,
     notify,
     retire_alerts,
     set_state,
+    transition,
 )
 from bot.usecases.timing import ESCALATE, arm_after_resolve, arm_after_take, arm_escalation
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
 from storage.queries import Request
 from storage.tables import outbox, requests
-
-
-def _check(req: Request, action: Action) -> State:
-    target = next_state(req.state, action)
-    if target is None:
-        raise Refused(
-            "Request #{number} is {state} now, so this can no longer be done.",
-            number=req.id,
-            state=Lazy(render.STATE_LABELS[req.state]),
-        )
-    return target
 
 
 async def _owner_name(uow: UnitOfWork, req: Request) -> str:
@@ -62,7 +52,7 @@ async def take(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
                 number=number,
                 name=await _owner_name(uow, fresh),
             )
-        _check(fresh, Action.TAKE)
+        allowed(fresh, Action.TAKE)
     await uow.event(req.id, "taken", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
     await uow.disarm(req.id, ESCALATE)
     assert actor.person_id is not None
@@ -143,9 +133,7 @@ async def _edit_own_alert(
 
 async def release(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
     req = await load_for(uow, number, actor, Action.RELEASE)
-    _check(req, Action.RELEASE)
-    if not await set_state(uow, req, State.TAKEN, state=State.OPEN.value, owner_id=None):
-        raise Refused("Request #{number} changed in the meantime; look again.", number=number)
+    await transition(uow, req, Action.RELEASE, owner_id=None)
     await uow.event(req.id, "released", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
     await uow.disarm(req.id)
     # The owner's own messages carry the owner's buttons: retire them with the alerts.
@@ -177,9 +165,7 @@ async def resolve(
     uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, summary: str = ""
 ) -> Request:
     req = await load_for(uow, number, actor, Action.RESOLVE)
-    _check(req, Action.RESOLVE)
-    if not await set_state(uow, req, State.TAKEN, state=State.RESOLVED.value):
-        raise Refused("Request #{number} changed in the meantime; look again.", number=number)
+    await transition(uow, req, Action.RESOLVE)
     await uow.event(
         req.id, "resolved", actor_id=actor.person_id, actor_chat_id=actor.chat_id, summary=summary
     )
@@ -205,9 +191,7 @@ async def resolve(
 
 async def confirm(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
     req = await load_for(uow, number, actor, Action.CONFIRM)
-    _check(req, Action.CONFIRM)
-    if not await set_state(uow, req, State.RESOLVED, state=State.CLOSED.value):
-        raise Refused("Request #{number} changed in the meantime; look again.", number=number)
+    await transition(uow, req, Action.CONFIRM)
     await uow.event(req.id, "closed", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
     await uow.disarm(req.id)
     lang = ctx.lang
@@ -243,9 +227,7 @@ async def confirm(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Reque
 async def reject(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reason: str = "") -> Request:
     """The worker says it is not resolved: back to the same owner."""
     req = await load_for(uow, number, actor, Action.REJECT)
-    _check(req, Action.REJECT)
-    if not await set_state(uow, req, State.RESOLVED, state=State.TAKEN.value):
-        raise Refused("Request #{number} changed in the meantime; look again.", number=number)
+    await transition(uow, req, Action.REJECT)
     await uow.event(
         req.id, "reopened", actor_id=actor.person_id, actor_chat_id=actor.chat_id, reason=reason
     )
@@ -310,9 +292,7 @@ async def rate(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, stars: int)
 
 async def cancel(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
     req = await load_for(uow, number, actor, Action.CANCEL)
-    _check(req, Action.CANCEL)
-    if not await set_state(uow, req, req.state.value, state=State.CANCELLED.value):
-        raise Refused("Request #{number} changed in the meantime; look again.", number=number)
+    await transition(uow, req, Action.CANCEL)
     await uow.event(req.id, "cancelled", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
     await uow.disarm(req.id)
     note = t(ctx.lang, "✖ Withdrawn by {name}", name=req.requester_name)

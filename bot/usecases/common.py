@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from bot import render
 from bot.domain.authz import Actor
-from bot.domain.lifecycle import Action
+from bot.domain.lifecycle import Action, State, next_state
 from bot.i18n import t
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
@@ -69,6 +69,26 @@ async def set_state(uow: UnitOfWork, req: Request, expected: str, **values: Any)
         .values(updated_at=uow.now, **values)
     )
     return result.rowcount == 1
+
+
+def allowed(req: Request, action: Action) -> State:
+    """The state ``action`` leads to; refuse in the user's words if the request's state
+    does not allow it."""
+    target = next_state(req.state, action)
+    if target is None:
+        raise Refused(
+            "Request #{number} is {state} now, so this can no longer be done.",
+            number=req.id,
+            state=Lazy(render.STATE_LABELS[req.state]),
+        )
+    return target
+
+
+async def transition(uow: UnitOfWork, req: Request, action: Action, **values: Any) -> None:
+    """Move the request by ``action`` if it is still where it was loaded; else refuse."""
+    target = allowed(req, action)
+    if not await set_state(uow, req, req.state, state=target.value, **values):
+        raise Refused("Request #{number} changed in the meantime; look again.", number=req.id)
 
 
 async def notify(

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from bot import render
 from bot.domain.authz import Actor
-from bot.domain.lifecycle import Action, State, next_state
+from bot.domain.lifecycle import Action, State
 from bot.i18n import t
 from bot.usecases.alerting import recipients
-from bot.usecases.common import Ctx, Lazy, Refused, load_for, notify, notify_people, set_state
+from bot.usecases.common import (
+    Ctx,
+    Lazy,
+    Refused,
+    allowed,
+    load_for,
+    notify,
+    notify_people,
+    transition,
+)
 from bot.usecases.escalate import escalate
 from bot.usecases.timing import arm_after_take
 from bot.usecases.uow import UnitOfWork
@@ -16,19 +25,12 @@ from storage.queries import Person, Request
 from storage.tables import requests
 
 
-def _allowed(req: Request, action: Action) -> None:
-    if next_state(req.state, action) is None:
-        raise Refused("Request #{number} changed in the meantime; look again.", number=req.id)
-
-
 async def confirm_for(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reason: str) -> Request:
     """Close a resolved request the worker never confirmed; the reason is required."""
     req = await load_for(uow, number, actor, Action.CONFIRM_FOR)
     if not reason.strip():
         raise Refused("Say why you confirm for the worker: /confirm {number} reason", number=number)
-    _allowed(req, Action.CONFIRM_FOR)
-    if not await set_state(uow, req, State.RESOLVED, state=State.CLOSED.value):
-        raise Refused("Request #{number} changed in the meantime; look again.", number=number)
+    await transition(uow, req, Action.CONFIRM_FOR)
     await uow.event(
         req.id,
         "closed",
@@ -56,15 +58,13 @@ async def confirm_for(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reas
 async def check_may_confirm_for(uow: UnitOfWork, actor: Actor, number: int) -> None:
     """The Confirm-for button only explains the command; it still checks who presses it."""
     req = await load_for(uow, number, actor, Action.CONFIRM_FOR)
-    _allowed(req, Action.CONFIRM_FOR)
+    allowed(req, Action.CONFIRM_FOR)
 
 
 async def reopen(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
     """Send a resolved request back to its owner."""
     req = await load_for(uow, number, actor, Action.REOPEN)
-    _allowed(req, Action.REOPEN)
-    if not await set_state(uow, req, State.RESOLVED, state=State.TAKEN.value):
-        raise Refused("Request #{number} changed in the meantime; look again.", number=number)
+    await transition(uow, req, Action.REOPEN)
     await uow.event(req.id, "reopened", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
     await uow.disarm(req.id)
     owner = await queries.person_by_id(uow.conn, req.owner_id) if req.owner_id else None
