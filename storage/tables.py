@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -167,6 +168,8 @@ deadlines = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("request_id", Integer, ForeignKey("requests.id")),
+    # For care-plan steps (reminders, end of grace): the visit the step belongs to.
+    Column("visit_id", Integer, ForeignKey("visits.id")),
     Column("kind", String(32), nullable=False),
     Column("due_at", UTCDateTime(), nullable=False),
     Column("status", String(16), nullable=False),
@@ -175,6 +178,7 @@ deadlines = Table(
     Column("fired_at", UTCDateTime()),
     Index("ix_deadlines_due", "status", "due_at"),
     Index("ix_deadlines_request", "request_id", "status"),
+    Index("ix_deadlines_visit", "visit_id", "status"),
 )
 
 inbox = Table(
@@ -207,4 +211,95 @@ rotation = Table(
     Column("topic", String(64), primary_key=True),
     Column("last_person_id", Integer, ForeignKey("people.id"), nullable=False),
     UniqueConstraint("branch_id", "topic"),
+)
+
+
+# Care plans and fixed duties (DESIGN.md §5): promises the branch keeps over time. A plan
+# is a recurrence (an RFC 5545 RRULE evaluated in the configured time zone from ``start``);
+# each occurrence becomes a ``visits`` row when it is near, and its reminders and end of
+# grace are ``deadlines`` rows pointing at that visit.
+care_plans = Table(
+    "care_plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("branch_id", Integer, ForeignKey("branches.id"), nullable=False),
+    # "care" (a colleague or relative in care), "reception" (the reception day),
+    # "department-visit" (the committee's visit to a department).
+    Column("kind", String(32), nullable=False, default="care"),
+    Column("cared_for", String(200), nullable=False),  # a name, or the duty's title
+    Column("note", String(500), nullable=False, default=""),
+    Column("rule", String(500), nullable=False),  # RRULE, without DTSTART
+    Column("start", Date, nullable=False),  # local date, the rule's DTSTART
+    Column("remind_days_before", Integer, nullable=False, default=1),
+    Column("grace", String(16), nullable=False),  # a duration as written: "3d"
+    Column("state", String(16), nullable=False),  # "active", "paused", "ended"
+    Column("source", String(8), nullable=False),  # "file" (roster) or "bot" (dialog)
+    Column("created_by_id", Integer, ForeignKey("people.id")),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_care_plans_branch", "branch_id", "state"),
+)
+
+care_plan_visitors = Table(
+    "care_plan_visitors",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("care_plans.id"), primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id"), primary_key=True),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("care_plans.id"), nullable=False),
+    Column("occurrence", Date, nullable=False),  # the local date the rule gave
+    Column("due_on", Date, nullable=False),  # that date, or the date it was postponed to
+    # The end of the grace period: after it an unlogged visit is escalated.
+    Column("grace_until", UTCDateTime(), nullable=False),
+    # "due", "done", "missed" (escalated, still loggable), "cancelled" (plan paused/ended)
+    Column("state", String(16), nullable=False),
+    Column("visitor_id", Integer, ForeignKey("people.id")),  # who went (when done)
+    Column("done_at", UTCDateTime()),
+    Column("note", Text),
+    Column("photo_file_id", String(200)),
+    Column("escalation_level", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("plan_id", "occurrence", name="uq_visits_plan_occurrence"),
+    Index("ix_visits_state_due", "state", "due_on"),
+    Index("ix_visits_plan", "plan_id", "occurrence"),
+)
+
+# A plan's append-only timeline: created, paused, resumed, ended, visit reminded, done,
+# postponed, declined, escalated. Requests keep theirs in ``events``.
+plan_events = Table(
+    "plan_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("care_plans.id"), nullable=False),
+    Column("visit_id", Integer, ForeignKey("visits.id")),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("actor_id", Integer, ForeignKey("people.id")),
+    Column("data", JSON, nullable=False, default=dict),
+    Index("ix_plan_events_plan", "plan_id", "id"),
+)
+
+# The duty rota (DESIGN.md §4): a member is on duty on the days an RRULE gives, between
+# two local times; routing prefers the members on duty now when a branch keeps a rota.
+duty_shifts = Table(
+    "duty_shifts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("branch_id", Integer, ForeignKey("branches.id"), nullable=False),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("rule", String(500), nullable=False),  # e.g. "FREQ=WEEKLY;BYDAY=MO,TH"
+    Column("start", Date, nullable=False),
+    Column("begins", String(5), nullable=False, default="00:00"),  # local "HH:MM"
+    Column("ends", String(5), nullable=False, default="24:00"),
+    Column("source", String(8), nullable=False),  # "file" or "bot"
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_duty_shifts_branch", "branch_id"),
 )

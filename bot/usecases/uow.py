@@ -246,13 +246,20 @@ class UnitOfWork:
         )
 
     async def arm(
-        self, kind: str, due_at: datetime, *, request_id: int | None = None, **data: Any
+        self,
+        kind: str,
+        due_at: datetime,
+        *,
+        request_id: int | None = None,
+        visit_id: int | None = None,
+        **data: Any,
     ) -> None:
         """Write a deadline row; the scheduler only caches the earliest one."""
         await self._append(
             deadlines,
             {
                 "request_id": request_id,
+                "visit_id": visit_id,
                 "kind": kind,
                 "due_at": due_at,
                 "status": "pending",
