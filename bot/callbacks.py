@@ -27,6 +27,11 @@ class Verb(StrEnum):
     DRAFT = "d"  # /request: send or discard the draft
     CONFIRM_FOR = "f"  # a secretary confirms on the worker's behalf (a reason is asked)
     REOPEN = "o"  # a secretary sends a resolved request back to its owner
+    ASSIGN = "a"  # /board: give the request to member ``arg`` (``ID_y``: confirmed)
+    BOARD = "b"  # /board: show page ``number``
+    ESCALATE = "e"  # /board: escalate the request one level now
+    REASSIGN = "g"  # /board: list the members the request could go to
+    NUDGE = "h"  # /board: ask unreachable member ``number`` to open the bot
 
 
 _PATTERN = re.compile(r"([a-z]):([0-9]{1,12})(?::([a-z0-9_]{1,24}))?", re.ASCII)

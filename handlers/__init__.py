@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import buttons, intake, oversight, talk, views
+from handlers import buttons, desk, intake, oversight, talk, views
 from handlers.errors import on_error
 
 
@@ -34,6 +34,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("confirm", oversight.confirm_for),
         ("away", oversight.away),
         ("back", oversight.back),
+        ("board", desk.show_board),
+        ("handles", desk.handles),
+        ("remove", desk.remove),
+        ("family", desk.family),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=private))

@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
+from bot.callbacks import Button
 from bot.domain.authz import Actor
 from bot.i18n import t
-from bot.render import text_message
+from bot.render import keyboard, text_message
 from bot.services import Services
 from bot.textfit import TEXT_LIMIT, split
 from bot.usecases.common import Ctx, Refused
@@ -38,6 +39,13 @@ async def actor_of(context: Context, update: Update) -> Actor:
     assert user is not None
     async with reading(services(context).engine) as conn:
         return await queries.load_actor(conn, user.id, user.full_name)
+
+
+def markup(rows: list[list[tuple[str, Button]]], context: Context) -> Any:
+    """An inline keyboard for a direct reply, from render's (label, Button) rows."""
+    from telegram import InlineKeyboardMarkup
+
+    return InlineKeyboardMarkup.de_json(keyboard(rows), context.bot)
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> None:

@@ -20,6 +20,7 @@ from handlers.common import (
     attempt,
     command_text,
     lang,
+    markup,
     media_of,
     parse_number,
     reply,
@@ -61,14 +62,8 @@ async def request_start(update: Update, context: Context) -> None:
     await reply(
         update,
         t(lg, "What is it about?"),
-        reply_markup=_markup(render.category_buttons(lg), context),
+        reply_markup=markup(render.category_buttons(lg), context),
     )
-
-
-def _markup(rows: list[list[tuple[str, Button]]], context: Context) -> Any:
-    from telegram import InlineKeyboardMarkup
-
-    return InlineKeyboardMarkup.de_json(render.keyboard(rows), context.bot)
 
 
 async def pick_category(update: Update, context: Context, button: Button) -> str:
@@ -113,7 +108,7 @@ async def add_to_draft(update: Update, context: Context, draft: dict[str, Any]) 
     await reply(
         update,
         t(lg, "Added. Send more, or press Send."),
-        reply_markup=_markup(render.draft_buttons(lg), context),
+        reply_markup=markup(render.draft_buttons(lg), context),
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.domain.durations import parse_duration
 from bot.i18n import t
 from bot.render import clock_text
 from bot.usecases import oversight, presence
+from handlers import desk
 from handlers.common import (
     Context,
     Declined,
@@ -70,6 +72,10 @@ async def away(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     text = command_text(message)
+    first, _, rest = text.partition(" ")
+    if rest.strip() and _names_someone(first):
+        await desk.away_for(update, context, first, rest.strip())
+        return
     until = await attempt(
         update, context, lambda uow, ctx, actor: presence.set_away(uow, actor, text)
     )
@@ -83,6 +89,15 @@ async def away(update: Update, context: Context) -> None:
             time=clock_text(until, services(context).ctx.tz),
         ),
     )
+
+
+def _names_someone(word: str) -> bool:
+    """``/away KEY 3d``: the first word is a roster key, not a date or a duration."""
+    try:
+        parse_duration(word)
+    except ValueError:
+        return any(c.isascii() and c.isalpha() for c in word)
+    return False
 
 
 async def back(update: Update, context: Context) -> None:

@@ -8,6 +8,8 @@ from bot.i18n import t
 from bot.usecases import actions, views
 from bot.usecases.common import Refused
 from bot.usecases.registration import bind_invite, invite_link, make_invite
+from bot.usecases.roster_desk import ROLES
+from handlers import desk
 from handlers.common import (
     Context,
     Declined,
@@ -93,11 +95,18 @@ async def resolve(update: Update, context: Context) -> None:
 
 
 async def invite(update: Update, context: Context) -> None:
-    """/invite KEY — a secretary's one-time link for someone of their branch."""
+    """/invite KEY — a secretary's one-time link for someone of their branch;
+    /invite member|worker KEY NAME — for someone new to the branch."""
     lg = lang(context)
     args = context.args or []
+    if len(args) >= 3 and args[0] in ROLES:
+        message = update.effective_message
+        assert message is not None
+        name = command_text(message).split(maxsplit=2)[2]
+        await desk.invite_new(update, context, args[0], args[1], name)
+        return
     if len(args) != 1:
-        await reply(update, usage(lg, "/invite PERSON_KEY"))
+        await reply(update, usage(lg, "/invite PERSON_KEY | /invite member|worker KEY NAME"))
         return
     key = args[0]
     code = await attempt(update, context, lambda uow, _ctx, actor: make_invite(uow, actor, key))

@@ -76,6 +76,7 @@ class Request:
     level: int
     chain: Chain
     rating: int | None
+    family_of_name: str | None  # raised by a family member of this employee
     created_at: datetime
     updated_at: datetime
 
@@ -102,6 +103,7 @@ def _request(row: Any) -> Request:
         level=row.level,
         chain=Chain.from_json(row.chain),
         rating=row.rating,
+        family_of_name=row.family_of_name,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -113,6 +113,8 @@ requests = Table(
     # The escalation chain as it was when the request was raised (frozen).
     Column("chain", JSON, nullable=False),
     Column("rating", Integer),
+    # Snapshot at creation: the employee a family member raised this request as family of.
+    Column("family_of_name", String(200)),
     Column("source_update_id", BigInteger, unique=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -302,4 +304,27 @@ duty_shifts = Table(
     Column("source", String(8), nullable=False),  # "file" or "bot"
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_duty_shifts_branch", "branch_id"),
+)
+
+
+# The roster's timeline: every change made from a phone (invite, handles, away, removal,
+# a worker's family member) or by an import, with who and why. A bot-made change an import
+# later overrides is marked so the import reports it once.
+roster_events = Table(
+    "roster_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    # "added", "family-added", "handles", "away", "removed", "nudged"
+    Column("type", String(32), nullable=False),
+    Column("source", String(8), nullable=False),  # "bot" or "file"
+    Column("actor_id", Integer, ForeignKey("people.id")),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("branch_id", Integer, ForeignKey("branches.id")),
+    Column("reason", Text, nullable=False, default=""),
+    Column("data", JSON, nullable=False, default=dict),
+    # Set by the first import after a bot-made change: "kept" or "overridden".
+    Column("import_outcome", String(16)),
+    Index("ix_roster_events_person", "person_id", "id"),
+    Index("ix_roster_events_outcome", "source", "import_outcome"),
 )

@@ -61,12 +61,22 @@ def may(actor: Actor, action: Action, req: RequestFacts) -> bool:
         return is_owner(actor, req)
     if action in (Action.CONFIRM, Action.REJECT, Action.RATE, Action.CANCEL):
         return is_requester(actor, req)
-    if action in (Action.CONFIRM_FOR, Action.REOPEN):
+    if action in (Action.CONFIRM_FOR, Action.REOPEN, Action.REASSIGN):
         return oversees(actor, req)
     if action is Action.ESCALATE:
-        return is_requester(actor, req) or is_owner(actor, req)
+        return is_requester(actor, req) or is_owner(actor, req) or oversees(actor, req)
     if action is Action.MESSAGE:
         return is_requester(actor, req) or is_owner(actor, req)
     if action is Action.VIEW:
         return is_requester(actor, req) or is_owner(actor, req) or oversees(actor, req)
     return False
+
+
+def steers_roster(actor: Actor, subject_branches: frozenset[int]) -> bool:
+    """A secretary manages the people of their own branch; the committee manages anyone."""
+    return actor.committee or bool(actor.secretary_of & subject_branches)
+
+
+def may_add_family(actor: Actor, is_family_member: bool) -> bool:
+    """Any registered employee may add family; a family member may not add their own."""
+    return actor.registered and not is_family_member

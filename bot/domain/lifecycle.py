@@ -23,7 +23,8 @@ class Action(StrEnum):
     RATE = "rate"
     CONFIRM_FOR = "confirm_for"  # a secretary confirms on the worker's behalf, with a reason
     REOPEN = "reopen"  # a secretary sends a resolved request back to its owner
-    ESCALATE = "escalate"  # the worker or the owner pushes it up one level now
+    REASSIGN = "reassign"  # a secretary hands it to a member of the branch
+    ESCALATE = "escalate"  # the worker, the owner or a secretary pushes it up one level now
     MESSAGE = "message"  # talk through the bot
     VIEW = "view"  # see the whole timeline
 
@@ -36,6 +37,8 @@ _TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.RESOLVED, Action.REJECT): State.TAKEN,
     (State.RESOLVED, Action.CONFIRM_FOR): State.CLOSED,
     (State.RESOLVED, Action.REOPEN): State.TAKEN,
+    (State.OPEN, Action.REASSIGN): State.TAKEN,
+    (State.TAKEN, Action.REASSIGN): State.TAKEN,
     (State.OPEN, Action.CANCEL): State.CANCELLED,
     (State.TAKEN, Action.CANCEL): State.CANCELLED,
 }

@@ -6,10 +6,11 @@ Everything here has a sane default, so a roster that says nothing still escalate
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.desk import DigestConfigError, digest_at
 from bot.domain.durations import parse_duration
 from bot.domain.escalation import DEFAULT_CHAINS, Chain
 from bot.domain.kinds import DEFAULT_URGENCY, Kind, Urgency
@@ -48,6 +49,7 @@ class Policy:
     )
     confirm: tuple[timedelta, timedelta] = DEFAULT_CONFIRM
     calendar: WorkCalendar | None = None
+    digest_at: time | None = None  # the morning digest's local time; None: no digest
 
     def chain_for(self, kind: Kind) -> Chain:
         """The timing frozen onto a new request of ``kind``."""
@@ -103,7 +105,11 @@ def policy_from(escalation: Any, extras: Any, tz: ZoneInfo) -> Policy:
         confirm = (got.get("remind", confirm[0]), got.get("secretary", confirm[1]))
         if confirm[1] <= confirm[0]:
             raise PolicyError("confirm_timeout", "secretary must come after remind")
-    return Policy(chains, take, resolve, confirm, _calendar(extras, tz))
+    try:
+        digest = digest_at(extras)
+    except DigestConfigError as exc:
+        raise PolicyError("digest", str(exc)) from exc
+    return Policy(chains, take, resolve, confirm, _calendar(extras, tz), digest)
 
 
 def _calendar(extras: dict[str, Any], tz: ZoneInfo) -> WorkCalendar | None:

@@ -135,14 +135,25 @@ async def release(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Reque
     req = await load_for(uow, number, actor, Action.RELEASE)
     await transition(uow, req, Action.RELEASE, owner_id=None)
     await uow.event(req.id, "released", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
-    await uow.disarm(req.id)
-    # The owner's own messages carry the owner's buttons: retire them with the alerts.
+    return await alert_again(uow, ctx, req, t(ctx.lang, "↩ Released by {name}", name=actor.name))
+
+
+async def retire_with_owner(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) -> None:
+    """Retire the alerts and the owner's own messages too: they carry the owner's buttons."""
     await uow.conn.execute(
         update(outbox)
         .where(outbox.c.request_id == req.id, outbox.c.purpose == "owner")
         .values(purpose="alert")
     )
-    await retire_alerts(uow, ctx, req, t(ctx.lang, "↩ Released by {name}", name=actor.name))
+    await retire_alerts(uow, ctx, req, note)
+
+
+async def alert_again(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) -> Request:
+    """A request that has just gone back to open: retire its old alerts with ``note``,
+    alert its members again and tell the worker."""
+    number = req.id
+    await uow.disarm(req.id)
+    await retire_with_owner(uow, ctx, req, note)
     reopened = await queries.load_request(uow.conn, number)
     assert reopened is not None
     alerted = await alert_from(uow, ctx, reopened, 0)

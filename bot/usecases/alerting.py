@@ -115,6 +115,8 @@ def alert_text(ctx: Ctx, req: Request, now: datetime, *, escalated_from: int | N
     who = req.requester_name
     if req.requester_department:
         who += f" · {req.requester_department}"
+    if req.family_of_name:
+        who += "\n" + t(lang, "👪 family of {worker}", worker=req.family_of_name)
     if req.unregistered:
         who += "\n" + t(
             lang, "⚠ Not in the roster (Telegram id {chat_id})", chat_id=req.requester_chat_id

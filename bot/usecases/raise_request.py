@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bot import render
 from bot.domain.authz import Actor
 from bot.domain.escalation import Audience
 from bot.domain.kinds import DEFAULT_URGENCY, Category, Kind
@@ -49,6 +50,11 @@ async def raise_request(
             return Raised(req, [], duplicate=True)
 
     person = await queries.person_by_chat(conn, actor.chat_id)
+    employee = (
+        await queries.person_by_id(conn, person.family_of_id)
+        if person is not None and person.family_of_id is not None
+        else None
+    )
     branch_id = await queries.branch_of_person(conn, person) if person else None
     urgency = DEFAULT_URGENCY[kind]
     chain = (await queries.load_policy(conn, ctx.tz)).chain_for(kind)
@@ -66,6 +72,7 @@ async def raise_request(
             requester_name=person.name if person else (actor.name or str(actor.chat_id)),
             requester_department=person.department if person else None,
             unregistered=person is None,
+            family_of_name=employee.name if employee else None,
             text=text,
             level=int(start),
             chain=chain.frozen_json(),
@@ -95,6 +102,20 @@ async def raise_request(
         )
     await uow.event(req.id, "alerted", level=alerted.level, to=[p.id for p in alerted.people])
     await arm_escalation(uow, req, alerted.level)
+    if employee is not None and employee.telegram_id is not None:
+        await notify(
+            uow,
+            req,
+            employee.telegram_id,
+            t(
+                ctx.lang,
+                "👪 {name} of your family raised request #{number} ({kind}); the branch is on it.",
+                name=req.requester_name,
+                number=req.id,
+                kind=render.kind_label(ctx.lang, kind, category),
+            ),
+            recipient_id=employee.id,
+        )
     names = "、".join(p.name for p in alerted.people) or t(ctx.lang, "the duty officers")
     await notify(
         uow,

@@ -40,7 +40,8 @@ ALLOWED: dict[Action, set[str]] = {
     Action.CANCEL: {"requester"},
     Action.CONFIRM_FOR: {"branch_secretary", "committee"},
     Action.REOPEN: {"branch_secretary", "committee"},
-    Action.ESCALATE: {"requester", "owner"},
+    Action.REASSIGN: {"branch_secretary", "committee"},
+    Action.ESCALATE: {"requester", "owner", "branch_secretary", "committee"},
     Action.MESSAGE: {"requester", "owner"},
     Action.VIEW: {"requester", "owner", "branch_secretary", "committee"},
 }
@@ -52,6 +53,8 @@ ALLOWED_ORPHAN: dict[Action, set[str]] = {
     Action.VIEW: {"requester", "owner", "committee"},
     Action.CONFIRM_FOR: {"committee"},
     Action.REOPEN: {"committee"},
+    Action.REASSIGN: {"committee"},
+    Action.ESCALATE: {"requester", "owner", "committee"},
 }
 
 

@@ -17,6 +17,8 @@ ALLOWED: dict[tuple[State, Action], State] = {
     (State.RESOLVED, Action.REJECT): State.TAKEN,  # "not resolved": same owner again
     (State.RESOLVED, Action.CONFIRM_FOR): State.CLOSED,  # a secretary, with a reason
     (State.RESOLVED, Action.REOPEN): State.TAKEN,  # a secretary sends it back
+    (State.OPEN, Action.REASSIGN): State.TAKEN,  # a secretary hands it to a member
+    (State.TAKEN, Action.REASSIGN): State.TAKEN,  # ... or to another member
     (State.OPEN, Action.CANCEL): State.CANCELLED,  # the worker withdraws it
     (State.TAKEN, Action.CANCEL): State.CANCELLED,
 }
