@@ -221,6 +221,12 @@ async def _import(settings: Settings, roster: Roster, path: Path) -> int:
                 keys=", ".join(report.unbound),
             )
         )
+    if report.overridden:
+        print(
+            t(lang, "The file overrides these changes made in the bot:")
+            + "\n"
+            + "\n".join("  " + line for line in report.overridden)
+        )
     return EXIT_OK
 
 

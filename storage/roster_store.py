@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.roster import PersonSpec, Roster
 from bot.roster_yaml import json_safe
+from storage import roster_overrides
 from storage.tables import branch_departments, branch_members, branches, people, policies, roles
 
 ROLE_COMMITTEE = "committee"
@@ -46,22 +47,37 @@ class ImportReport:
     links: int = 0
     # People whose invite-bound Telegram account the file gave to someone else.
     unbound: list[str] = field(default_factory=list)
+    # Roster changes made in the bot that the file undid (the file wins; see
+    # storage/roster_overrides.py), one line each.
+    overridden: list[str] = field(default_factory=list)
+    # Per person id, the fields the file wrote (for the roster's timeline).
+    written: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
-        return self.people.changed or self.branches.changed or self.links > 0 or bool(self.unbound)
+        return (
+            self.people.changed
+            or self.branches.changed
+            or self.links > 0
+            or bool(self.unbound)
+            or bool(self.overridden)
+        )
 
 
 async def import_roster(engine: AsyncEngine, roster: Roster, *, now: datetime) -> ImportReport:
     """Make the database match ``roster``; all of it or (on any error) none of it."""
     report = ImportReport()
     async with engine.begin() as conn:
-        ids = await _apply_people(conn, roster, now, report)
+        bot_made = await roster_overrides.pending(conn)
+        families = roster_overrides.bot_family(bot_made)
+        ids = await _apply_people(conn, roster, now, report, families)
         branch_ids = await _apply_branches(conn, roster, ids, report)
         report.links += await _sync_departments(conn, roster, branch_ids)
         report.links += await _sync_members(conn, roster, ids, branch_ids)
         report.links += await _sync_roles(conn, roster, ids)
         report.links += await _sync_policies(conn, roster)
+        await roster_overrides.log_import(conn, report.written, now)
+        report.overridden = await roster_overrides.settle(conn, bot_made)
     return report
 
 
@@ -79,8 +95,9 @@ def _person_values(
 
 
 async def _apply_people(
-    conn: AsyncConnection, roster: Roster, now: datetime, report: ImportReport
+    conn: AsyncConnection, roster: Roster, now: datetime, report: ImportReport, families: set[str]
 ) -> dict[str, int]:
+    """Make people match the file; ``families``: family members added in the bot."""
     rows = {r.key: r for r in (await conn.execute(select(people))).all()}
     # New people first (without links), so family_of can point at anyone by id.
     ids = {key: row.id for key, row in rows.items()}
@@ -112,8 +129,9 @@ async def _apply_people(
         family_id = ids[spec.family_of] if spec.family_of is not None else None
         desired[spec.key] = _person_values(spec, wanted_tg[spec.key], family_id)
     in_file = set(desired)
+    employees = {ids[key] for key in in_file}
     for key, row in rows.items():
-        if key in in_file:
+        if key in in_file or (key in families and row.family_of_id in employees):
             continue
         values: dict[str, Any] = {"active": False}
         if row.telegram_id is not None and row.telegram_id in given:
@@ -152,6 +170,7 @@ async def _apply_people(
         old = rows.get(key)
         before = _current(old) if old is not None else {}
         diff = {name: value for name, value in values.items() if before.get(name, ...) != value}
+        report.written[ids[key]] = sorted(diff)
         await conn.execute(
             update(people).where(people.c.id == ids[key]).values(**diff, updated_at=now)
         )

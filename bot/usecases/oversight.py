@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot import render
 from bot.domain.authz import Actor
+from bot.domain.escalation import Audience
 from bot.domain.lifecycle import Action, State
 from bot.i18n import t
 from bot.usecases.alerting import recipients
@@ -94,6 +97,9 @@ async def escalate_now(
     """Push a request up one level at once; a taken one keeps its owner, and the next level
     is told why."""
     req = await load_for(uow, number, actor, Action.ESCALATE)
+    if req.branch_id in actor.secretary_of:
+        # The secretary is the level they would escalate to: go above them.
+        req = replace(req, level=max(req.level, int(Audience.SECRETARY)))
     if req.state is State.OPEN:
         alerted = await escalate(uow, ctx, req, reason=reason or "asked", actor_id=actor.person_id)
         return alerted.people
