@@ -17,6 +17,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 from bot.clock import Clock, SystemClock
 from bot.services import Services
 from bot.settings import Settings, WebhookOptions
+from bot.usecases import digest
 from bot.usecases.common import Ctx
 from bot.usecases.escalate import undeliverable
 from bot.usecases.followups import effects
@@ -198,6 +199,8 @@ class Runtime:
         await migrate(self.engine)
         await self.app.initialize()
         await self.dispatcher.recover()
+        async with self.services.uow() as uow:  # the recurring digest keeps one pending
+            await digest.ensure_armed(uow)
         await self.app.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
         if self.schedule:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from bot import render
 from bot.domain.lifecycle import State
 from bot.i18n import t
+from bot.usecases import digest
 from bot.usecases.common import Ctx, notify, notify_people, retire_alerts, set_state
 from bot.usecases.escalate import escalate, escalate_many
 from bot.usecases.timing import (
@@ -215,4 +216,5 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
         OWNER_SILENT: each(on_owner_silent),
         RESOLVE_DUE: each(on_resolve_due),
         CONFIRM_DUE: each(on_confirm_due),
+        digest.DIGEST: digest.effect(ctx),
     }
