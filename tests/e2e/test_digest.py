@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
@@ -35,7 +36,7 @@ async def _with_digest(world: World, at: str = "08:30") -> None:
 
 async def _pending_digests(world: World) -> list[datetime]:
     async with world.runtime.engine.connect() as conn:
-        found = await conn.scalars(
+        found: Any = await conn.scalars(
             select(deadlines.c.due_at)
             .where(deadlines.c.kind == "digest", deadlines.c.status == "pending")
             .order_by(deadlines.c.due_at)
