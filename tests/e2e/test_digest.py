@@ -103,7 +103,7 @@ async def test_digest_is_armed_at_start_for_a_working_morning_and_rearms_itself(
     company = await world.user(CHEN).wait_message("Company digest")
     assert "仓储部支部: 1 open" in company.text and "码头机修支部: 0 open" in company.text
     async with world.runtime.engine.connect() as conn:
-        bands = set(
+        bands: set[int] = set(
             await conn.scalars(select(outbox.c.priority).where(outbox.c.purpose == "digest"))
         )
     assert bands == {Priority.LOW}
