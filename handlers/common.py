@@ -42,9 +42,12 @@ async def actor_of(context: Context, update: Update) -> Actor:
 
 
 def markup(rows: list[list[tuple[str, Button]]], context: Context) -> Any:
-    """An inline keyboard for a direct reply, from render's (label, Button) rows."""
+    """An inline keyboard for a direct reply, from render's (label, Button) rows; None for
+    no rows (Telegram refuses an empty keyboard)."""
     from telegram import InlineKeyboardMarkup
 
+    if not rows:
+        return None
     return InlineKeyboardMarkup.de_json(keyboard(rows), context.bot)
 
 

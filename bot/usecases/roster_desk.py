@@ -216,7 +216,8 @@ async def remove(uow: UnitOfWork, ctx: Ctx, actor: Actor, key: str, reason: str)
 
 async def nudge(uow: UnitOfWork, ctx: Ctx, actor: Actor, person_id: int) -> Person:
     """Ask a member whose alerts fail to open the bot again."""
-    person = await queries.person_by_id(uow.conn, person_id)
+    active = await uow.conn.scalar(select(people.c.active).where(people.c.id == person_id))
+    person = await queries.person_by_id(uow.conn, person_id) if active else None
     branches = await bq.person_branches(uow.conn, person_id) if person else frozenset()
     if person is None or not steers_roster(actor, branches):
         raise Refused("This button is no longer valid.")
