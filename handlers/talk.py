@@ -77,11 +77,20 @@ def help_text(lg: str, actor: Actor) -> str:
                 "to the worker; /resolve N summary; /away 3d or /away 2026-12-05, /back.",
             )
         )
+    if actor.registered and not actor.family:
+        parts.append(
+            t(lg, "/family NAME — register a family member: you get a link to forward to them.")
+        )
     if actor.secretary_of or actor.committee:
         parts.append(
             t(
                 lg,
-                "As a secretary: /invite KEY — a one-time registration link; "
+                "As a secretary: /board — every request of the branch that is not closed, "
+                "with Reassign, Escalate, Confirm for and Reopen buttons; "
+                "/invite KEY — a one-time registration link; "
+                "/invite member|worker KEY NAME — someone new to the branch; "
+                "/handles KEY 120 110 … — what a member is alerted for; "
+                "/away KEY 3d — mark a member away; /remove KEY reason; "
                 "/confirm N reason — close on the worker's behalf.",
             )
         )

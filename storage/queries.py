@@ -156,6 +156,7 @@ async def load_actor(conn: AsyncConnection, chat_id: int, fallback_name: str = "
         secretary_of=frozenset(secretary_of),
         committee="committee" in held,
         supervisor="supervisor" in held,
+        family=person.family_of_id is not None,
     )
 
 

@@ -18,6 +18,7 @@ class Actor:
     secretary_of: frozenset[int] = field(default_factory=frozenset)
     committee: bool = False
     supervisor: bool = False
+    family: bool = False  # a worker's family member, registered through them
 
     @property
     def registered(self) -> bool:
@@ -77,6 +78,6 @@ def steers_roster(actor: Actor, subject_branches: frozenset[int]) -> bool:
     return actor.committee or bool(actor.secretary_of & subject_branches)
 
 
-def may_add_family(actor: Actor, is_family_member: bool) -> bool:
+def may_add_family(actor: Actor) -> bool:
     """Any registered employee may add family; a family member may not add their own."""
-    return actor.registered and not is_family_member
+    return actor.registered and not actor.family

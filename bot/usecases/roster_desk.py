@@ -27,6 +27,7 @@ from storage import queries
 from storage.invites import create_invite, person_id_by_key
 from storage.queries import Person
 from storage.tables import branch_departments, branch_members, people, requests, roster_events
+from storage.tables import branches as branches_table
 
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
 ROLES = ("member", "worker")
@@ -182,6 +183,16 @@ async def remove(uow: UnitOfWork, ctx: Ctx, actor: Actor, key: str, reason: str)
         raise Refused("Say why: {command}", command=f"/remove {key} reason")
     if person.id == actor.person_id:
         raise Refused("You cannot remove yourself; ask the committee.")
+    leads = await uow.conn.scalar(
+        select(branches_table.c.id).where(
+            branches_table.c.secretary_id == person.id, branches_table.c.active.is_(True)
+        )
+    )
+    if leads is not None:
+        raise Refused(
+            "{name} is a branch secretary: name a new secretary in the roster file first.",
+            name=person.name,
+        )
     family: list[int] = list(
         await uow.conn.scalars(
             select(people.c.id).where(people.c.family_of_id == person.id, people.c.active.is_(True))
@@ -247,7 +258,7 @@ async def nudge(uow: UnitOfWork, ctx: Ctx, actor: Actor, person_id: int) -> Pers
 async def add_family(uow: UnitOfWork, actor: Actor, name: str) -> str:
     """A worker registers a family member; returns the invite code to forward to them."""
     person = await queries.person_by_chat(uow.conn, actor.chat_id)
-    if person is None or not may_add_family(actor, person.family_of_id is not None):
+    if person is None or not may_add_family(actor):
         raise Refused("Only a registered employee can add a family member.")
     name = name.strip()
     if not name:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.authz import Actor, RequestFacts, is_owner, is_requester, may, oversees
+from bot.domain.authz import (
+    Actor,
+    RequestFacts,
+    is_owner,
+    is_requester,
+    may,
+    may_add_family,
+    oversees,
+    steers_roster,
+)
 from bot.domain.lifecycle import Action
 
 BRANCH = 1
@@ -146,3 +155,24 @@ def test_helper_predicates() -> None:
     assert not oversees(ACTORS["branch_secretary"], ORPHAN)
     assert not oversees(ACTORS["other_secretary"], REQUEST)
     assert oversees(ACTORS["committee"], ORPHAN)
+
+
+@pytest.mark.parametrize(
+    ("actor", "branches", "expected"),
+    [
+        (ACTORS["branch_secretary"], frozenset({BRANCH}), True),
+        (ACTORS["other_secretary"], frozenset({BRANCH}), False),
+        (ACTORS["committee"], frozenset({BRANCH}), True),
+        (ACTORS["branch_member"], frozenset({BRANCH}), False),
+        (ACTORS["supervisor"], frozenset({BRANCH}), False),
+        (ACTORS["branch_secretary"], frozenset(), False),  # someone no branch serves
+    ],
+)
+def test_who_steers_the_roster(actor: Actor, branches: frozenset[int], expected: bool) -> None:
+    assert steers_roster(actor, branches) is expected
+
+
+def test_family_members_cannot_add_family_and_strangers_cannot_either() -> None:
+    assert may_add_family(ACTORS["requester"])
+    assert not may_add_family(Actor(chat_id=1, person_id=2, family=True))
+    assert not may_add_family(ACTORS["stranger"])
