@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.roster import parse_roster
 from storage.roster_store import import_roster
 from storage.tables import people, requests, roster_events
-from tests.e2e.conftest import LI, MAO, QIAN, ROSTER, SUN_MOTHER, WANG, ZHOU, World
+from tests.e2e.conftest import CHEN, LI, MAO, QIAN, ROSTER, SUN_MOTHER, WANG, ZHOU, World
 
 NEWCOMER = 5100
 
@@ -110,6 +110,8 @@ async def test_roster_changes_are_refused_outside_ones_branch(world: World) -> N
     ):
         world.user(WANG).send(text)
         await world.user(WANG).wait_message(answer)
+    world.user(CHEN).send("/remove wang reorganisation")
+    await world.user(CHEN).wait_message("王芳 is a branch secretary")
     world.user(LI).send("/remove qian lazy")
     await world.user(LI).wait_message("Only a branch secretary or the committee")
     assert await world.count(roster_events, roster_events.c.source == "bot") == 0
