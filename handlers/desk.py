@@ -199,11 +199,12 @@ async def family(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     name = command_text(message)
-    code = await attempt(
+    added = await attempt(
         update, context, lambda uow, _ctx, actor: roster_desk.add_family(uow, actor, name)
     )
-    if isinstance(code, Declined):
+    if isinstance(added, Declined):
         return
+    name, code = added
     await reply(
         update,
         t(

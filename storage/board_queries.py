@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.lifecycle import ACTIVE_STATES
@@ -84,16 +84,18 @@ async def active_branches(conn: AsyncConnection, ids: frozenset[int] | None = No
     return [Branch(r.id, r.name, r.secretary_id) for r in rows]
 
 
-async def board_rows(conn: AsyncConnection, branch_ids: list[int]) -> list[BoardRow]:
-    """Every request of these branches that is not closed, with what the board shows."""
+async def board_rows(
+    conn: AsyncConnection, branch_ids: list[int], *, unbranched: bool = False
+) -> list[BoardRow]:
+    """Every request of these branches that is not closed, with what the board shows;
+    ``unbranched``: also those of senders no branch serves (the committee's)."""
     active = [s.value for s in ACTIVE_STATES]
+    where: ColumnElement[bool] = requests.c.branch_id.in_(branch_ids)
+    if unbranched:
+        where = or_(where, requests.c.branch_id.is_(None))
     found = [
         _request(r)
-        for r in await conn.execute(
-            select(requests).where(
-                requests.c.branch_id.in_(branch_ids), requests.c.state.in_(active)
-            )
-        )
+        for r in await conn.execute(select(requests).where(where, requests.c.state.in_(active)))
     ]
     ids = [r.id for r in found]
     if not ids:
@@ -141,10 +143,10 @@ async def board_rows(conn: AsyncConnection, branch_ids: list[int]) -> list[Board
     ]
 
 
-def summarise(rows: list[BoardRow]) -> dict[int, Summary]:
-    out: dict[int, Summary] = defaultdict(Summary)
+def summarise(rows: list[BoardRow]) -> dict[int | None, Summary]:
+    """Counts per branch (None: senders no branch serves)."""
+    out: dict[int | None, Summary] = defaultdict(Summary)
     for row in rows:
-        assert row.request.branch_id is not None
         summary = out[row.request.branch_id]
         setattr(summary, row.request.state.value, getattr(summary, row.request.state.value) + 1)
         summary.overdue += row.overdue

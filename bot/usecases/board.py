@@ -101,7 +101,7 @@ async def board(uow: UnitOfWork, ctx: Ctx, actor: Actor, page: int = 0) -> View:
     lang = ctx.lang
     branches = await bq.active_branches(uow.conn, overseen(actor))
     ids = [b.id for b in branches]
-    rows = await bq.board_rows(uow.conn, ids)
+    rows = await bq.board_rows(uow.conn, ids, unbranched=actor.committee)
     by_number = {r.request.id: r for r in rows}
     ordered = board_order(
         [
@@ -138,6 +138,14 @@ async def board(uow: UnitOfWork, ctx: Ctx, actor: Actor, page: int = 0) -> View:
                 for b in branches
             )
         )
+        if None in counts:
+            parts[-1] += "\n" + t(
+                lang,
+                "Not in the roster: {open} open · {taken} taken · {resolved} unconfirmed",
+                open=counts[None].open,
+                taken=counts[None].taken,
+                resolved=counts[None].resolved,
+            )
     buttons: Buttons = []
     if not ordered:
         parts.append(t(lang, "Nothing is open: every request is closed."))
@@ -205,7 +213,7 @@ async def choices(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> View:
     lang = ctx.lang
     buttons: Buttons = []
     for person in await _candidates(uow, req.branch_id):
-        if person.id == req.owner_id:
+        if person.id in (req.owner_id, req.requester_id):
             continue
         mark = " 💤" if _is_away(person, uow) else (" 📵" if person.unreachable else "")
         buttons.append([(person.name + mark, Button(Verb.ASSIGN, number, str(person.id)))])
@@ -223,7 +231,7 @@ async def reassign(
     assert req.branch_id is not None
     lang = ctx.lang
     target = next((p for p in await _candidates(uow, req.branch_id) if p.id == person_id), None)
-    if target is None or target.id == req.owner_id:
+    if target is None or target.id in (req.owner_id, req.requester_id):
         raise Refused("That member cannot take request #{number}; look again.", number=number)
     if not confirmed and (_is_away(target, uow) or target.unreachable):
         why = (

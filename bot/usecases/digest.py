@@ -86,7 +86,7 @@ def company_text(
     ctx: Ctx,
     day: date,
     branches: list[bq.Branch],
-    counts: dict[int, bq.Summary],
+    counts: dict[int | None, bq.Summary],
     seen: dict[int, bq.VisitsDue],
 ) -> str | None:
     """The committee's digest: one line per branch with something to say."""
@@ -109,6 +109,17 @@ def company_text(
                 resolved=c.resolved,
                 visits=len(visits.due),
                 missed=len(visits.missed),
+            )
+        )
+    stray = counts.get(None)
+    if stray is not None:
+        lines.append(
+            t(
+                lang,
+                "Not in the roster: {open} open · {taken} taken · {resolved} unconfirmed",
+                open=stray.open,
+                taken=stray.taken,
+                resolved=stray.resolved,
             )
         )
     if not lines:
@@ -136,7 +147,7 @@ async def send_digests(uow: UnitOfWork, ctx: Ctx) -> int:
     day = uow.now.astimezone(ctx.tz).date()
     branches = await bq.active_branches(uow.conn)
     ids = [b.id for b in branches]
-    rows = await bq.board_rows(uow.conn, ids)
+    rows = await bq.board_rows(uow.conn, ids, unbranched=True)
     seen = await bq.visits_due(uow.conn, ids, day)
     committee = await queries.people_by_ids(uow.conn, await queries.committee_ids(uow.conn))
     readers = await queries.people_by_ids(uow.conn, [b.secretary_id for b in branches])

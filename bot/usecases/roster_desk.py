@@ -31,6 +31,7 @@ from storage.tables import branches as branches_table
 
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
 ROLES = ("member", "worker")
+NAME_LIMIT = 60  # a person's name as typed on a phone; the column holds 200
 
 
 async def record(
@@ -79,7 +80,8 @@ def _own_branch(actor: Actor) -> int:
 async def add_person(uow: UnitOfWork, actor: Actor, role: str, key: str, name: str) -> str:
     """A new member or worker of the secretary's branch, bound later by an invite."""
     branch_id = _own_branch(actor)
-    if role not in ROLES or not KEY.fullmatch(key) or not name.strip():
+    name = " ".join(name.split())[:NAME_LIMIT]
+    if role not in ROLES or not KEY.fullmatch(key) or not name:
         raise Refused("Usage: {command}", command="/invite member|worker KEY NAME")
     if await uow.conn.scalar(select(people.c.id).where(people.c.key == key)) is not None:
         raise Refused("The key {key} is taken; choose another.", key=key)
@@ -91,7 +93,7 @@ async def add_person(uow: UnitOfWork, actor: Actor, role: str, key: str, name: s
     result = await uow.conn.execute(
         insert(people).values(
             key=key,
-            name=name.strip()[:200],
+            name=name,
             department=department,
             handles=[],
             active=True,
@@ -255,12 +257,13 @@ async def nudge(uow: UnitOfWork, ctx: Ctx, actor: Actor, person_id: int) -> Pers
     return person
 
 
-async def add_family(uow: UnitOfWork, actor: Actor, name: str) -> str:
-    """A worker registers a family member; returns the invite code to forward to them."""
+async def add_family(uow: UnitOfWork, actor: Actor, name: str) -> tuple[str, str]:
+    """A worker registers a family member; returns the name as stored and the invite code
+    to forward to them."""
     person = await queries.person_by_chat(uow.conn, actor.chat_id)
     if person is None or not may_add_family(actor):
         raise Refused("Only a registered employee can add a family member.")
-    name = name.strip()
+    name = " ".join(name.split())[:NAME_LIMIT]
     if not name:
         raise Refused("Usage: {command}", command="/family NAME")
     count = await uow.conn.scalar(
@@ -272,7 +275,7 @@ async def add_family(uow: UnitOfWork, actor: Actor, name: str) -> str:
     result = await uow.conn.execute(
         insert(people).values(
             key=key[:64],
-            name=name[:200],
+            name=name,
             handles=[],
             family_of_id=person.id,
             active=True,
@@ -289,6 +292,7 @@ async def add_family(uow: UnitOfWork, actor: Actor, name: str) -> str:
         branch_id=min(branches) if branches else None,
         family_of=person.id,
     )
-    return await create_invite(
+    code = await create_invite(
         uow.conn, person_id=family_id, created_by_id=actor.person_id, now=uow.now
     )
+    return name, code

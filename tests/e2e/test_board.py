@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from storage.tables import events, people, requests
-from tests.e2e.conftest import CHEN, LI, MAO, QIAN, SUN, WANG, WU, ZHAO, World
+from tests.e2e.conftest import CHEN, LI, MAO, QIAN, STRANGER, SUN, WANG, WU, ZHAO, World
 
 
 async def _owner(world: World, number: int) -> tuple[str, str | None]:
@@ -112,11 +112,17 @@ async def test_committee_board_shows_every_branch_with_a_summary(world: World) -
     await world.user(MAO).wait_message("received")
     world.user(SUN).send("/110 b")
     await world.user(SUN).wait_message("received")
+    world.user(STRANGER, "Visitor").send("/120 collapsed at the gate")
+    await world.user(CHEN).wait_message("collapsed at the gate")
     world.user(CHEN).send("/board")
     board = await world.user(CHEN).wait_message("Board")
     assert "仓储部支部: 1 open" in board.text
     assert "码头机修支部: 1 open" in board.text
-    assert "#1" in board.text and "#2" in board.text
+    assert "Not in the roster: 1 open" in board.text
+    assert "#1" in board.text and "#2" in board.text and "#3" in board.text
+    world.user(WANG).send("/board")
+    mine = await world.user(WANG).wait_message("Board")
+    assert "#3" not in mine.text and "#2" not in mine.text
 
 
 async def test_resolved_requests_offer_confirm_for_and_reopen(world: World) -> None:
