@@ -47,8 +47,12 @@ async def _arm_next(uow: UnitOfWork) -> None:
     await uow.arm(DIGEST, next_digest(uow.now, policy.digest_at, calendar))
 
 
+LISTED = 12  # request numbers named per line; the count says the rest, /board shows them
+
+
 def _numbers(rows: list[bq.BoardRow]) -> str:
-    return ", ".join(f"#{r.request.id}" for r in sorted(rows, key=lambda r: r.request.id))
+    numbers = [f"#{r.request.id}" for r in sorted(rows, key=lambda r: r.request.id)]
+    return ", ".join(numbers[:LISTED]) + (", …" if len(numbers) > LISTED else "")
 
 
 def branch_text(
