@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from bot.domain.authz import Actor
+from bot.domain.authz import Actor, steers_roster
 from bot.i18n import N_, t
 from bot.usecases.common import Refused
 from bot.usecases.uow import UnitOfWork
 from storage import queries
+from storage.board_queries import person_branches
 from storage.invites import RedeemStatus, create_invite, person_id_by_key, redeem_invite
-from storage.tables import branch_departments, branch_members, people
 
 _REFUSALS = {
     RedeemStatus.UNKNOWN: N_(
@@ -36,25 +34,6 @@ async def bind_invite(uow: UnitOfWork, *, code: str, chat_id: int) -> str:
     return person.name
 
 
-async def _in_branches(uow: UnitOfWork, person_id: int, branch_ids: frozenset[int]) -> bool:
-    """Whether a person belongs to one of these branches (serves it or works in it)."""
-    if not branch_ids:
-        return False
-    serves = await uow.conn.scalar(
-        select(branch_members.c.person_id).where(
-            branch_members.c.person_id == person_id, branch_members.c.branch_id.in_(branch_ids)
-        )
-    )
-    if serves is not None:
-        return True
-    works = await uow.conn.scalar(
-        select(people.c.id)
-        .join(branch_departments, branch_departments.c.department == people.c.department)
-        .where(people.c.id == person_id, branch_departments.c.branch_id.in_(branch_ids))
-    )
-    return works is not None
-
-
 async def make_invite(uow: UnitOfWork, actor: Actor, key: str) -> str:
     """A secretary invites someone of their branch; the committee invites anyone."""
     if not (actor.secretary_of or actor.committee):
@@ -62,7 +41,7 @@ async def make_invite(uow: UnitOfWork, actor: Actor, key: str) -> str:
     person_id = await person_id_by_key(uow.conn, key)
     if person_id is None:
         raise Refused("There is nobody with the key {key} in the roster.", key=key)
-    if not actor.committee and not await _in_branches(uow, person_id, actor.secretary_of):
+    if not steers_roster(actor, await person_branches(uow.conn, person_id)):
         raise Refused("{key} is not in your branch.", key=key)
     return await create_invite(
         uow.conn, person_id=person_id, created_by_id=actor.person_id, now=uow.now

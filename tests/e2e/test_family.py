@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.roster import parse_roster
 from storage.roster_store import import_roster
 from storage.tables import people, requests
-from tests.e2e.conftest import MAO, ROSTER, SUN, SUN_MOTHER, WU, ZHOU, World
+from tests.e2e.conftest import MAO, ROSTER, SUN, SUN_MOTHER, WANG, WU, ZHOU, World
 
 FATHER = 5200
 
@@ -68,3 +68,10 @@ async def test_family_cannot_be_added_by_family_or_strangers(world: World) -> No
     world.user(MAO).send("/family")
     await world.user(MAO).wait_message("Usage: /family NAME")
     assert await world.count(people, people.c.family_of_id.is_not(None)) == 1  # sun-mother
+
+
+async def test_secretary_can_resend_a_family_members_invite(world: World) -> None:
+    world.user(ZHOU).send("/invite sun-mother")  # family of a dock worker: 周海涛's branch
+    await world.user(ZHOU).wait_message("start=")
+    world.user(WANG).send("/invite sun-mother")
+    await world.user(WANG).wait_message("sun-mother is not in your branch")
