@@ -54,9 +54,10 @@ async def page(update: Update, context: Context, button: Button) -> str:
     assert query is not None
     try:
         await query.edit_message_text(view.text, reply_markup=markup(view.buttons, context))
-    except TelegramError as exc:  # the board message is gone: show it anew
-        log.info("could not edit the board: %s", exc)
-        await _send(update, context, view)
+    except TelegramError as exc:
+        if "not modified" not in str(exc).lower():  # the board message is gone: show it anew
+            log.info("could not edit the board: %s", exc)
+            await _send(update, context, view)
     return t(lang(context), "Page {page}", page=button.number + 1)
 
 
