@@ -315,7 +315,7 @@ roster_events = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("at", UTCDateTime(), nullable=False),
-    # "added", "family-added", "handles", "away", "removed", "nudged"
+    # "added", "family-added", "handles", "away", "back", "removed", "nudged", "imported"
     Column("type", String(32), nullable=False),
     Column("source", String(8), nullable=False),  # "bot" or "file"
     Column("actor_id", Integer, ForeignKey("people.id")),

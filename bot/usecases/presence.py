@@ -11,6 +11,7 @@ from sqlalchemy import update
 from bot.domain.authz import Actor
 from bot.domain.durations import parse_duration
 from bot.usecases.common import Refused
+from bot.usecases.roster_log import record
 from bot.usecases.uow import UnitOfWork
 from storage.tables import people
 
@@ -51,6 +52,7 @@ async def set_away(uow: UnitOfWork, actor: Actor, text: str) -> datetime:
     await uow.conn.execute(
         update(people).where(people.c.id == actor.person_id).values(away_until=until)
     )
+    await record(uow, "away", actor, actor.person_id, until=until.isoformat())
     return until
 
 
@@ -60,3 +62,4 @@ async def set_back(uow: UnitOfWork, actor: Actor) -> None:
     await uow.conn.execute(
         update(people).where(people.c.id == actor.person_id).values(away_until=None)
     )
+    await record(uow, "back", actor, actor.person_id)

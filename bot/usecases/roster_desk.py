@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
@@ -21,42 +20,18 @@ from bot.i18n import t
 from bot.usecases.actions import alert_again
 from bot.usecases.common import Ctx, Refused, set_state
 from bot.usecases.presence import MAX_AWAY, parse_until
+from bot.usecases.roster_log import record
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import board_queries as bq
 from storage import queries
 from storage.invites import create_invite, person_id_by_key
 from storage.queries import Person
-from storage.tables import branch_departments, branch_members, people, requests, roster_events
+from storage.tables import branch_departments, branch_members, people, requests
 from storage.tables import branches as branches_table
 
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
 ROLES = ("member", "worker")
 NAME_LIMIT = 60  # a person's name as typed on a phone; the column holds 200
-
-
-async def record(
-    uow: UnitOfWork,
-    type_: str,
-    actor: Actor,
-    person_id: int,
-    *,
-    branch_id: int | None = None,
-    reason: str = "",
-    **data: Any,
-) -> None:
-    """Append to the roster's timeline (a change made in the bot)."""
-    await uow.conn.execute(
-        insert(roster_events).values(
-            at=uow.now,
-            type=type_,
-            source="bot",
-            actor_id=actor.person_id,
-            person_id=person_id,
-            branch_id=branch_id,
-            reason=reason,
-            data=data,
-        )
-    )
 
 
 async def _subject(uow: UnitOfWork, actor: Actor, key: str) -> tuple[Person, frozenset[int]]:

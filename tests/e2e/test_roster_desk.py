@@ -59,6 +59,18 @@ async def test_secretary_marks_a_member_away_for_them(world: World) -> None:
     await world.user(QIAN).wait_message("dizzy")
     await world.settle()
     assert not any("dizzy" in m.text for m in world.user(LI).messages)
+    world.user(LI).send("/back")  # the member's own change is in the roster's timeline too
+    await world.user(LI).wait_message("Welcome back")
+    async with world.runtime.engine.connect() as conn:
+        logged = (
+            await conn.execute(
+                select(roster_events.c.type, people.c.key)
+                .join(people, people.c.id == roster_events.c.actor_id)
+                .where(roster_events.c.source == "bot")
+                .order_by(roster_events.c.id)
+            )
+        ).all()
+    assert [tuple(r) for r in logged] == [("away", "wang"), ("back", "li")]
 
 
 async def test_removing_a_member_reopens_their_requests_and_keeps_history(world: World) -> None:

@@ -1,0 +1,36 @@
+"""The roster's timeline: one ``roster_events`` row per change made in the bot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert
+
+from bot.domain.authz import Actor
+from bot.usecases.uow import UnitOfWork
+from storage.tables import roster_events
+
+
+async def record(
+    uow: UnitOfWork,
+    type_: str,
+    actor: Actor,
+    person_id: int,
+    *,
+    branch_id: int | None = None,
+    reason: str = "",
+    **data: Any,
+) -> None:
+    """Append to the roster's timeline (a change made in the bot)."""
+    await uow.conn.execute(
+        insert(roster_events).values(
+            at=uow.now,
+            type=type_,
+            source="bot",
+            actor_id=actor.person_id,
+            person_id=person_id,
+            branch_id=branch_id,
+            reason=reason,
+            data=data,
+        )
+    )
