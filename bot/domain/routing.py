@@ -19,16 +19,25 @@ class Candidate:
 
 
 def level_zero(
-    urgency: Urgency, topic: str, members: list[Candidate], last_person_id: int | None
+    urgency: Urgency,
+    topic: str,
+    members: list[Candidate],
+    last_person_id: int | None,
+    on_duty: frozenset[int] | None = None,
 ) -> list[int]:
     """Pick level 0: all handlers at once when urgent, the next one in turn otherwise.
 
+    ``on_duty`` is who is on duty now when the branch keeps a rota (None when it does
+    not): those of them who handle the topic are preferred; when none of them does, every
+    handler is, so a gap in the rota never leaves a request without a phone to ring.
     An empty answer means the branch has nobody for this topic: the secretary is next.
     """
     able = sorted(
         (m for m in members if topic in m.handles and m.reachable and not m.away),
         key=lambda m: m.position,
     )
+    if on_duty is not None:
+        able = [m for m in able if m.person_id in on_duty] or able
     if not able:
         return []
     if urgency is not Urgency.NORMAL:
