@@ -17,7 +17,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 from bot.clock import Clock, SystemClock
 from bot.services import Services
 from bot.settings import Settings, WebhookOptions
-from bot.usecases import digest
+from bot.usecases import digest, plan_schedule
 from bot.usecases.common import Ctx
 from bot.usecases.escalate import undeliverable
 from bot.usecases.followups import effects
@@ -194,6 +194,18 @@ class Runtime:
         async with self.services.uow() as uow:
             await rearm_orphans(uow)
             await report_stuck_alerts(uow, self.ctx)
+        await self.arm_plans()  # plans an import (another process) added or changed
+
+    async def arm_plans(self) -> int:
+        """Give every active plan its next visit, a bounded batch per transaction so that
+        an escalation due meanwhile takes the write lock between batches."""
+        armed = 0
+        while True:
+            async with self.services.uow() as uow:
+                batch = await plan_schedule.ensure_armed(uow)
+            armed += batch
+            if batch < plan_schedule.ARM_BATCH:
+                return armed
 
     async def start(self) -> None:
         await migrate(self.engine)
@@ -212,6 +224,9 @@ class Runtime:
             log.info("ready: deadlines armed (next due %s)", armed_at)
             # What fell due while we were down fires right away, oldest first.
             self._tasks.append(asyncio.create_task(self._catch_up(), name="catch-up"))
+            self._tasks.append(asyncio.create_task(self._arm_plans_task(), name="plans"))
+        else:
+            await self.arm_plans()  # tests drive time themselves: arm before the first step
         for payload in await inbox.unfinished(self.engine):
             await self.app.update_queue.put(Update.de_json(payload, self.app.bot))
         if self.webhook is None:
@@ -239,6 +254,10 @@ class Runtime:
                 secret_token=hook.secret_token,
                 allowed_updates=Update.ALL_TYPES,
             )
+
+    async def _arm_plans_task(self) -> None:
+        armed = await self.arm_plans()
+        log.info("care plans armed: %d plan(s) given their next visit", armed)
 
     async def _catch_up(self) -> None:
         fired = await self.wakeups.fire_due()

@@ -32,6 +32,12 @@ class Verb(StrEnum):
     ESCALATE = "e"  # /board: escalate the request one level now
     REASSIGN = "g"  # /board: list the members the request could go to
     NUDGE = "h"  # /board: ask unreachable member ``number`` to open the bot
+    # Care plans: ``number`` is the visit id.
+    VISIT_DONE = "v"  # the visit took place (a note and a photo may follow)
+    VISIT_POSTPONE = "p"  # offer dates; with ``arg`` YYYYMMDD: move the visit there
+    VISIT_DECLINE = "x"  # the visitor cannot go: the secretary is told
+    VISIT_ASSIGN = "y"  # the secretary gives the visit to person ``arg``
+    PLAN_FORM = "w"  # /newplan: a choice in the dialog (``arg`` says which)
 
 
 _PATTERN = re.compile(r"([a-z]):([0-9]{1,12})(?::([a-z0-9_]{1,24}))?", re.ASCII)

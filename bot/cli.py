@@ -213,6 +213,24 @@ async def _import(settings: Settings, roster: Roster, path: Path) -> int:
             links=report.links,
         )
     )
+    pl, sh = report.plans, report.shifts
+    if pl.changed or pl.unchanged or sh.changed or sh.unchanged:
+        print(
+            t(
+                lang,
+                "Care plans and duties: {c_new} new, {c_upd} updated, {c_end} ended, "
+                "{c_same} unchanged; {visits} upcoming visits cancelled to be planned again. "
+                "Rota: {s_new} shifts added, {s_off} removed, {s_same} unchanged.",
+                c_new=pl.created,
+                c_upd=pl.updated,
+                c_end=pl.ended,
+                c_same=pl.unchanged,
+                visits=pl.cancelled_visits,
+                s_new=sh.added,
+                s_off=sh.removed,
+                s_same=sh.unchanged + sh.adopted,
+            )
+        )
     if report.unbound:
         print(
             t(

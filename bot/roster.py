@@ -15,16 +15,25 @@ from bot.domain.escalation import DEFAULT_CHAINS
 from bot.domain.policy import PolicyError, policy_from
 from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.roster_check import Checker
-from bot.roster_model import BranchSpec, PersonSpec, Roster, RosterProblem
+from bot.roster_model import (
+    BranchSpec,
+    PersonSpec,
+    PlanSpec,
+    Roster,
+    RosterProblem,
+    ShiftSpec,
+)
 from bot.roster_yaml import YamlLoadError, is_mapping, key_line, load_yaml, plain
 
 __all__ = [
     "EXTRA_SECTIONS",
     "BranchSpec",
     "PersonSpec",
+    "PlanSpec",
     "Roster",
     "RosterError",
     "RosterProblem",
+    "ShiftSpec",
     "format_problem",
     "parse_roster",
 ]
@@ -112,7 +121,7 @@ def parse_roster(text: str, filename: str, *, lang: str = DEFAULT_LANGUAGE) -> R
     check.departments_have_branches(people, branches)
     escalation = check.escalation(doc)
     _check_timing(check, doc, lang)
-    check.care_plans(doc, known, {b.key for b in branches})
+    plans, shifts = check.care_plans(doc, known, branches, committee)
     if check.problems:
         raise RosterError(check.problems, filename)
     chains = dict(DEFAULT_CHAINS)
@@ -124,6 +133,8 @@ def parse_roster(text: str, filename: str, *, lang: str = DEFAULT_LANGUAGE) -> R
         supervisors=tuple(supervisors),
         escalation=chains,
         extras={str(k): plain(v) for k, v in doc.items() if str(k) in EXTRA_SECTIONS},
+        plans=tuple(plans),
+        shifts=tuple(shifts),
     )
 
 

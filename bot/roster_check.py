@@ -14,7 +14,9 @@ from bot.domain.escalation import Chain
 from bot.domain.kinds import CATEGORY_ALIASES, HANDLE_TOPICS, Urgency
 from bot.i18n import LANGUAGES, t
 from bot.roster_fields import FieldReader
-from bot.roster_model import BranchSpec, PersonSpec
+from bot.roster_model import BranchSpec, PersonSpec, PlanSpec, ShiftSpec
+from bot.roster_plans import Context
+from bot.roster_rota import RotaChecks
 from bot.roster_yaml import is_list, is_mapping, item_line, key_line
 
 PERSON_FIELDS = (
@@ -313,24 +315,10 @@ class Checker(FieldReader):
             )
             return None
 
-    def care_plans(self, doc: Any, people: set[str], branches: set[str]) -> None:
-        """Only the references are checked now; the care-plan feature reads the rest."""
-        plans = doc.get("care_plans")
-        if not is_list(plans):
-            return
-        for plan in plans:
-            if not is_mapping(plan):
-                continue
-            branch = plan.get("branch")
-            if isinstance(branch, str) and branch not in branches:
-                self.problem(
-                    key_line(plan, "branch"),
-                    t(
-                        self.lang,
-                        "'{field}' names an unknown branch '{key}'",
-                        field="branch",
-                        key=branch,
-                    ),
-                )
-            visitors = self.names(plan.get("visitors"), "visitors", key_line(plan, "visitors"))
-            self.references(visitors, people, "visitors")
+    def care_plans(
+        self, doc: Any, people: set[str], branches: list[BranchSpec], committee: list[str]
+    ) -> tuple[list[PlanSpec], list[ShiftSpec]]:
+        """``care_plans:``, ``duties:`` and ``rota:`` (rules: `bot.roster_plans`, `roster_rota`)."""
+        rules = RotaChecks(self, Context.of(doc, people, branches, committee))
+        shifts = rules.rota(doc)
+        return rules.plans(doc), shifts

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import buttons, desk, intake, oversight, talk, views
+from handlers import buttons, desk, intake, oversight, plans, talk, views, visits
 from handlers.errors import on_error
 
 
@@ -38,6 +38,13 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("handles", desk.handles),
         ("remove", desk.remove),
         ("family", desk.family),
+        ("newplan", plans.start),
+        ("visits", visits.show_visits),
+        ("plan", visits.show_plan),
+        ("pause", visits.pause),
+        ("resume", visits.resume),
+        ("endplan", visits.end),
+        ("duty", visits.duty),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=private))

@@ -12,7 +12,7 @@ from bot.i18n import N_, t
 from bot.textfit import shorten
 from bot.usecases import actions, oversight
 from bot.usecases.common import Refused
-from handlers import desk, intake
+from handlers import desk, intake, plans, visits
 from handlers.common import Context, actor_of, lang, services
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ async def on_button(update: Update, context: Context) -> None:
             text = await intake.VERBS[button.verb](update, context, button)
         elif button.verb in desk.VERBS:
             text = await desk.VERBS[button.verb](update, context, button)
+        elif button.verb in visits.VERBS:
+            text = await visits.VERBS[button.verb](update, context, button)
+        elif button.verb is Verb.PLAN_FORM:
+            text = await plans.on_button(update, context, button)
         else:
             text = await _lifecycle(update, context, button)
     except Refused as refused:

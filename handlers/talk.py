@@ -8,13 +8,15 @@ from bot.domain.authz import Actor
 from bot.i18n import t
 from bot.usecases.common import Refused
 from bot.usecases.relay import NoTarget, find_target, relay
-from handlers import intake
+from handlers import intake, plans, visits
 from handlers.common import Context, actor_of, lang, media_of, reply, services
 
 
 async def on_message(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
+    if await plans.on_text(update, context) or await visits.on_step(update, context):
+        return
     draft = intake.draft_for(context)
     if draft is not None:
         await intake.add_to_draft(update, context, draft)
@@ -77,6 +79,13 @@ def help_text(lg: str, actor: Actor) -> str:
                 "to the worker; /resolve N summary; /away 3d or /away 2026-12-05, /back.",
             )
         )
+        parts.append(
+            t(
+                lg,
+                "Care plans: /visits — the visits you are in (press Done, Postpone or Can't go "
+                "on a reminder); /plan KEY — a plan's history; /duty — who is on duty.",
+            )
+        )
     if actor.registered and not actor.family:
         parts.append(
             t(lg, "/family NAME — register a family member: you get a link to forward to them.")
@@ -92,6 +101,14 @@ def help_text(lg: str, actor: Actor) -> str:
                 "/handles KEY 120 110 … — what a member is alerted for; "
                 "/away KEY 3d — mark a member away; /remove KEY reason; "
                 "/confirm N reason — close on the worker's behalf.",
+            )
+        )
+        parts.append(
+            t(
+                lg,
+                "Plans of the branch: /newplan — a care plan, step by step; /pause KEY, "
+                "/resume KEY, /endplan KEY reason; /duty mon li zhao [08:00-20:00] — who is "
+                "on duty on a weekday (/duty mon - clears it).",
             )
         )
     if not actor.registered:

@@ -40,6 +40,7 @@ class Deadline:
     request_id: int | None
     due_at: datetime
     data: dict[str, Any]
+    visit_id: int | None = None  # a care-plan step: the visit it belongs to
 
 
 # An effect receives the deadlines of its kind that fell due together, oldest first, so
@@ -137,11 +138,15 @@ class DeadlineEngine:
                     deadlines.c.request_id,
                     deadlines.c.due_at,
                     deadlines.c.data,
+                    deadlines.c.visit_id,
                 )
             )
         ).all()
         return sorted(
-            (Deadline(r.id, r.kind, r.request_id, r.due_at, dict(r.data or {})) for r in rows),
+            (
+                Deadline(r.id, r.kind, r.request_id, r.due_at, dict(r.data or {}), r.visit_id)
+                for r in rows
+            ),
             key=lambda d: (d.due_at, d.id),
         )
 

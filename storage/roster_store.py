@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.roster import PersonSpec, Roster
 from bot.roster_yaml import json_safe
-from storage import roster_overrides
+from storage import plan_store, roster_overrides
+from storage.plan_store import PlanCounts, ShiftCounts
 from storage.tables import branch_departments, branch_members, branches, people, policies, roles
 
 ROLE_COMMITTEE = "committee"
@@ -45,6 +46,9 @@ class ImportReport:
     people: Counts = field(default_factory=Counts)
     branches: Counts = field(default_factory=Counts)
     links: int = 0
+    # Care plans and fixed duties (storage/plan_store.py), and the rota's shifts.
+    plans: PlanCounts = field(default_factory=PlanCounts)
+    shifts: ShiftCounts = field(default_factory=ShiftCounts)
     # People whose invite-bound Telegram account the file gave to someone else.
     unbound: list[str] = field(default_factory=list)
     # Roster changes made in the bot that the file undid (the file wins; see
@@ -59,6 +63,8 @@ class ImportReport:
             self.people.changed
             or self.branches.changed
             or self.links > 0
+            or self.plans.changed
+            or self.shifts.changed
             or bool(self.unbound)
             or bool(self.overridden)
         )
@@ -76,8 +82,11 @@ async def import_roster(engine: AsyncEngine, roster: Roster, *, now: datetime) -
         report.links += await _sync_members(conn, roster, ids, branch_ids)
         report.links += await _sync_roles(conn, roster, ids)
         report.links += await _sync_policies(conn, roster)
+        report.plans, taken_over = await plan_store.apply_plans(conn, roster, ids, branch_ids, now)
+        report.shifts, replaced = await plan_store.apply_rota(conn, roster, ids, branch_ids, now)
         await roster_overrides.log_import(conn, report.written, now)
         report.overridden = await roster_overrides.settle(conn, bot_made)
+        report.overridden += taken_over + replaced
     return report
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from storage.types import UTCDateTime
@@ -237,6 +238,8 @@ care_plans = Table(
     Column("grace", String(16), nullable=False),  # a duration as written: "3d"
     Column("state", String(16), nullable=False),  # "active", "paused", "ended"
     Column("source", String(8), nullable=False),  # "file" (roster) or "bot" (dialog)
+    # Remind whoever of the branch is on duty that morning (the rota), besides the visitors.
+    Column("remind_on_duty", Boolean, nullable=False, default=False, server_default=false()),
     Column("created_by_id", Integer, ForeignKey("people.id")),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -263,6 +266,8 @@ visits = Table(
     # "due", "done", "missed" (escalated, still loggable), "cancelled" (plan paused/ended)
     Column("state", String(16), nullable=False),
     Column("visitor_id", Integer, ForeignKey("people.id")),  # who went (when done)
+    # Set when a secretary gives the visit to another visitor.
+    Column("assignee_id", Integer, ForeignKey("people.id")),
     Column("done_at", UTCDateTime()),
     Column("note", Text),
     Column("photo_file_id", String(200)),

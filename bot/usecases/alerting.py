@@ -15,12 +15,13 @@ from sqlalchemy import select, update
 from bot import render
 from bot.domain.escalation import Audience, audience_of
 from bot.domain.kinds import Urgency, topic_of
+from bot.domain.rota import on_duty
 from bot.domain.routing import level_zero
 from bot.i18n import t
 from bot.usecases.common import Alerted, Ctx
 from bot.usecases.timing import deliver_from
 from bot.usecases.uow import Priority, Send, UnitOfWork
-from storage import queries
+from storage import plan_queries, queries
 from storage.queries import Person, Request
 from storage.tables import branches, rotation
 
@@ -49,7 +50,9 @@ async def level_zero_people(uow: UnitOfWork, req: Request) -> list[Person]:
             rotation.c.branch_id == req.branch_id, rotation.c.topic == topic
         )
     )
-    ids = level_zero(req.urgency, topic, members, last)
+    shifts = await plan_queries.branch_shifts(conn, req.branch_id)
+    duty = on_duty(shifts, uow.now.astimezone(uow.tz)) if shifts else None
+    ids = level_zero(req.urgency, topic, members, last, duty)
     if len(ids) == 1 and req.urgency is Urgency.NORMAL:
         await _remember_turn(uow, req.branch_id, topic, ids[0], known=last is not None)
     return _reachable(await queries.people_by_ids(conn, ids), ids)

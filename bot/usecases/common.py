@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from bot import render
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, next_state
+from bot.domain.refusal import DomainRefusal
 from bot.i18n import t
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
@@ -37,6 +38,11 @@ class Refused(Exception):
         super().__init__(msgid)
         self.msgid = msgid
         self.params = params
+
+    @classmethod
+    def of(cls, error: DomainRefusal) -> Refused:
+        """Pass on a domain rule's refusal in the same words."""
+        return cls(error.msgid, **error.params)
 
     def text(self, lang: str) -> str:
         params = {k: t(lang, v) if isinstance(v, Lazy) else v for k, v in self.params.items()}

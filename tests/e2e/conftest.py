@@ -150,3 +150,22 @@ async def world(tmp_path: Path, language: str, read_timeout: float) -> AsyncIter
             yield world
         finally:
             await world.runtime.stop()  # a test may have restarted it
+
+
+# Tuesday 2026-12-01, 08:00 in Shanghai: plan and rota tests need a known weekday and date.
+DEC_1_MORNING = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def dated(tmp_path: Path) -> AsyncIterator[World]:
+    """A world whose fake clock starts at ``DEC_1_MORNING`` instead of now."""
+    clock = FakeClock(DEC_1_MORNING)
+    async with SandboxServer(bot_username="helpline_bot") as server:
+        for telegram_id, name in NAMES.items():
+            server.user(telegram_id, name)
+        runtime = await seeded_runtime(server, tmp_path / "helpline.db", clock=clock)
+        world = World(server, runtime, clock)
+        try:
+            yield world
+        finally:
+            await world.runtime.stop()

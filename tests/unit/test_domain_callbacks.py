@@ -72,7 +72,7 @@ def test_pack_refuses_more_than_64_bytes(button: Button) -> None:
         pytest.param("T:1", id="upper-case-verb"),
         pytest.param("tt:1", id="two-letter-verb"),
         pytest.param("q:1", id="unknown-verb"),
-        pytest.param("x:1:send", id="unknown-verb-with-argument"),
+        pytest.param("z:1:send", id="unknown-verb-with-argument"),
         pytest.param(" t:1", id="leading-space"),
         pytest.param("t:1 ", id="trailing-space"),
         pytest.param("t:" + "1" * 63, id="over-64-bytes-of-digits"),

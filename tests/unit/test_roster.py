@@ -212,7 +212,8 @@ def test_optional_sections_and_person_fields_are_kept() -> None:
         )
         + "working_hours: {start: '08:30', end: '17:30'}\n"
         + "holidays: [2026-10-01]\n"
-        + "care_plans:\n  - {key: sun, branch: warehouse, visitors: [li], start: 2026-12-01}\n"
+        + "care_plans:\n  - {key: sun, branch: warehouse, visitors: [li], start: 2026-12-01,\n"
+        + '     cared_for: 孙琪伟, rule: "FREQ=MONTHLY;BYDAY=1SA"}\n'
         + "timezone: Asia/Shanghai\n"
     )
     roster = parse_roster(text, "r.yaml")

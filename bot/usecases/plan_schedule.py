@@ -1,0 +1,221 @@
+"""Care plans in time: each active plan keeps its next visit and that visit's steps armed.
+
+A visit's steps are durable deadlines pointing at it: ``visit-ahead`` (remind N days
+before), ``visit-day`` (remind on the morning), ``plan-next`` (at the start of the visit's
+day the following occurrence becomes a visit), ``visit-grace`` (unlogged at the end of
+grace: the secretary is told) and ``visit-escalate`` (still unlogged later: the committee
+is told). ``ensure_armed`` gives every active plan without a pending ``plan-next`` its next
+visit: new plans, resumed ones, ones an import changed, and - at start - all of them after
+a restore; it works in bounded batches so escalations never wait behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import insert, update
+
+from bot.domain.recurrence import Recurrence, RuleError
+from bot.domain.visits import PlanState, VisitState, visit_times
+from bot.domain.worktime import WorkCalendar
+from bot.usecases.uow import UnitOfWork
+from storage import plan_queries as pq
+from storage import queries
+from storage.plan_queries import PLAN_NEXT, Plan, Visit
+from storage.tables import care_plans, deadlines, plan_events, visits
+
+VISIT_AHEAD = "visit-ahead"
+VISIT_DAY = "visit-day"
+VISIT_GRACE = "visit-grace"
+VISIT_ESCALATE = "visit-escalate"
+VISIT_STEPS = (VISIT_AHEAD, VISIT_DAY, PLAN_NEXT, VISIT_GRACE, VISIT_ESCALATE)
+ARM_BATCH = 500  # plans per transaction when arming many at once
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan's next occurrence, found: a new visit, a revived one, or the plan is over."""
+
+    plan: Plan
+    occurrence: date | None
+    revive: Visit | None = None
+
+
+async def morning(uow: UnitOfWork) -> time:
+    """When reminders go out: the start of working hours (08:30 unless the roster says)."""
+    policy = await queries.load_policy(uow.conn, uow.tz)
+    return (policy.calendar or WorkCalendar(uow.tz)).start
+
+
+def today(uow: UnitOfWork) -> date:
+    return uow.now.astimezone(uow.tz).date()
+
+
+async def plan_next(uow: UnitOfWork, plans: list[Plan], after: dict[int, date]) -> list[Planned]:
+    """Each plan's first occurrence after ``after[plan]`` (or from today) with no visit yet
+    that counts: a visit cancelled by a pause is revived rather than duplicated."""
+    start = today(uow)
+    found = await pq.existing_visits(uow.conn, [p.id for p in plans], start)
+    out = []
+    for plan in plans:
+        rule = Recurrence(plan.rule, plan.start)
+        previous = after.get(plan.id)
+        try:
+            day = rule.next_after(previous) if previous else rule.next_on_or_after(start)
+            if day is not None and day < start:
+                day = rule.next_on_or_after(start)  # steps missed while down: from today
+        except (RuleError, ValueError):
+            day = None  # a rule stored before a check tightened: the plan is over
+        revive = None
+        while day is not None:
+            existing = found.get((plan.id, day))
+            if existing is None:
+                break
+            if existing.state is VisitState.CANCELLED:
+                revive = existing
+                break
+            day = rule.next_after(day)
+        out.append(Planned(plan, day, revive))
+    return out
+
+
+async def arm_visits(uow: UnitOfWork, planned: list[Planned]) -> int:
+    """Write the visits and their steps; finish plans whose rule has no occurrence left."""
+    at = await morning(uow)
+    new = [p for p in planned if p.occurrence is not None and p.revive is None]
+    rows = []
+    for p in new:
+        assert p.occurrence is not None
+        times = visit_times(
+            p.occurrence, p.plan.remind_days_before, p.plan.grace_period, uow.tz, at
+        )
+        rows.append(
+            {
+                "plan_id": p.plan.id,
+                "occurrence": p.occurrence,
+                "due_on": p.occurrence,
+                "grace_until": times.grace_until,
+                "state": VisitState.DUE.value,
+                "escalation_level": 0,
+                "created_at": uow.now,
+                "updated_at": uow.now,
+            }
+        )
+    ids: dict[int, int] = {}
+    if rows:
+        result = await uow.conn.execute(
+            insert(visits).returning(visits.c.id, visits.c.plan_id, sort_by_parameter_order=True),
+            rows,
+        )
+        ids = {r.plan_id: r.id for r in result}
+    for p in planned:
+        if p.occurrence is None:
+            await _finish(uow, p.plan)
+            continue
+        if p.revive is not None:
+            visit_id = p.revive.id
+            await uow.conn.execute(
+                update(visits)
+                .where(visits.c.id == visit_id)
+                .values(state=VisitState.DUE.value, due_on=p.occurrence, updated_at=uow.now)
+            )
+        else:
+            visit_id = ids[p.plan.id]
+        await _arm_steps(uow, p.plan, visit_id, p.occurrence, at)
+    return len(planned)
+
+
+async def _arm_steps(uow: UnitOfWork, plan: Plan, visit_id: int, day: date, at: time) -> None:
+    times = visit_times(day, plan.remind_days_before, plan.grace_period, uow.tz, at)
+    # A reminder whose time has passed is not sent late, except the day's own: a plan
+    # created at noon for today still tells its visitors.
+    if times.remind_ahead is not None and times.remind_ahead > uow.now:
+        await uow.arm(VISIT_AHEAD, times.remind_ahead, visit_id=visit_id)
+    if times.grace_until > uow.now:
+        await uow.arm(VISIT_DAY, max(times.remind_day, uow.now), visit_id=visit_id)
+    start_of_day = datetime.combine(day, time(0), uow.tz)
+    await uow.arm(PLAN_NEXT, start_of_day, visit_id=visit_id, plan=plan.id)
+    await uow.arm(VISIT_GRACE, times.grace_until, visit_id=visit_id)
+
+
+async def _finish(uow: UnitOfWork, plan: Plan) -> None:
+    """The rule has no occurrence left (a one-off, an UNTIL passed): the plan ends itself;
+    its last visit keeps its reminders and escalation."""
+    done = await uow.conn.execute(
+        update(care_plans)
+        .where(care_plans.c.id == plan.id, care_plans.c.state == PlanState.ACTIVE.value)
+        .values(state=PlanState.ENDED.value, updated_at=uow.now)
+    )
+    if done.rowcount == 1:
+        await plan_event(uow, plan.id, "finished")
+
+
+async def plan_event(
+    uow: UnitOfWork,
+    plan_id: int,
+    type_: str,
+    *,
+    visit_id: int | None = None,
+    actor_id: int | None = None,
+    **data: object,
+) -> None:
+    """Append to the plan's timeline (never updated, never deleted)."""
+    await uow.conn.execute(
+        insert(plan_events).values(
+            plan_id=plan_id,
+            visit_id=visit_id,
+            at=uow.now,
+            type=type_,
+            actor_id=actor_id,
+            data=data,
+        )
+    )
+
+
+async def ensure_armed(uow: UnitOfWork, *, limit: int = ARM_BATCH) -> int:
+    """Give up to ``limit`` active plans lacking one their next visit; return how many."""
+    plans = await pq.unarmed_active_plans(uow.conn, limit)
+    if not plans:
+        return 0
+    return await arm_visits(uow, await plan_next(uow, plans, {}))
+
+
+async def cancel_visits(uow: UnitOfWork, plan_id: int) -> None:
+    """A pause or an end: upcoming visits are cancelled and every pending step of the
+    plan's visits with them; visits already done or missed stay as they are."""
+    ids = [
+        v.id
+        for v in await pq.visits_of_plans(uow.conn, [plan_id], since=date.min, limit=10_000)
+        if v.state in (VisitState.DUE, VisitState.MISSED)
+    ]
+    if not ids:
+        return
+    await uow.flush(deadlines)
+    await uow.conn.execute(
+        update(deadlines)
+        .where(deadlines.c.visit_id.in_(ids), deadlines.c.status == "pending")
+        .values(status="cancelled", fired_at=uow.now)
+    )
+    await uow.conn.execute(
+        update(visits)
+        .where(visits.c.id.in_(ids), visits.c.state == VisitState.DUE.value)
+        .values(state=VisitState.CANCELLED.value, updated_at=uow.now)
+    )
+
+
+async def disarm_visit(uow: UnitOfWork, visit_id: int, *kinds: str) -> None:
+    await uow.flush(deadlines)
+    stmt = update(deadlines).where(
+        deadlines.c.visit_id == visit_id, deadlines.c.status == "pending"
+    )
+    if kinds:
+        stmt = stmt.where(deadlines.c.kind.in_(kinds))
+    await uow.conn.execute(stmt.values(status="cancelled", fired_at=uow.now))
+
+
+def day_start(day: date, uow: UnitOfWork) -> datetime:
+    return datetime.combine(day, time(0), uow.tz)
+
+
+ONE_DAY = timedelta(days=1)

@@ -1,0 +1,277 @@
+"""Reads of care plans, their visits, visitors and the duty rota."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.durations import parse_duration
+from bot.domain.rota import Shift
+from bot.domain.visits import PlanKind, PlanState, VisitState
+from storage.tables import (
+    branch_members,
+    branches,
+    care_plan_visitors,
+    care_plans,
+    deadlines,
+    duty_shifts,
+    plan_events,
+    visits,
+)
+
+PLAN_NEXT = "plan-next"  # deadline kind: the plan's next occurrence becomes a visit
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: int
+    key: str
+    branch_id: int
+    kind: PlanKind
+    cared_for: str
+    note: str
+    rule: str
+    start: date
+    remind_days_before: int
+    grace: str
+    state: PlanState
+    remind_on_duty: bool
+    visitor_ids: tuple[int, ...] = ()
+
+    @property
+    def grace_period(self) -> Any:
+        return parse_duration(self.grace)
+
+
+@dataclass(frozen=True)
+class Visit:
+    id: int
+    plan_id: int
+    occurrence: date
+    due_on: date
+    grace_until: datetime
+    state: VisitState
+    visitor_id: int | None
+    assignee_id: int | None
+    done_at: datetime | None
+    note: str | None
+    escalation_level: int
+
+
+def _plan(row: Any, visitor_ids: tuple[int, ...] = ()) -> Plan:
+    return Plan(
+        id=row.id,
+        key=row.key,
+        branch_id=row.branch_id,
+        kind=PlanKind(row.kind),
+        cared_for=row.cared_for,
+        note=row.note or "",
+        rule=row.rule,
+        start=row.start,
+        remind_days_before=row.remind_days_before,
+        grace=row.grace,
+        state=PlanState(row.state),
+        remind_on_duty=bool(row.remind_on_duty),
+        visitor_ids=visitor_ids,
+    )
+
+
+def _visit(row: Any) -> Visit:
+    return Visit(
+        id=row.id,
+        plan_id=row.plan_id,
+        occurrence=row.occurrence,
+        due_on=row.due_on,
+        grace_until=row.grace_until,
+        state=VisitState(row.state),
+        visitor_id=row.visitor_id,
+        assignee_id=row.assignee_id,
+        done_at=row.done_at,
+        note=row.note,
+        escalation_level=row.escalation_level,
+    )
+
+
+async def visitors_of(conn: AsyncConnection, plan_ids: list[int]) -> dict[int, tuple[int, ...]]:
+    if not plan_ids:
+        return {}
+    rows = await conn.execute(
+        select(care_plan_visitors.c.plan_id, care_plan_visitors.c.person_id)
+        .where(care_plan_visitors.c.plan_id.in_(plan_ids))
+        .order_by(care_plan_visitors.c.plan_id, care_plan_visitors.c.position)
+    )
+    out: dict[int, list[int]] = {}
+    for row in rows:
+        out.setdefault(row.plan_id, []).append(row.person_id)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+async def plans_by_ids(conn: AsyncConnection, ids: list[int]) -> dict[int, Plan]:
+    if not ids:
+        return {}
+    rows = (await conn.execute(select(care_plans).where(care_plans.c.id.in_(ids)))).all()
+    seen = await visitors_of(conn, [r.id for r in rows])
+    return {r.id: _plan(r, seen.get(r.id, ())) for r in rows}
+
+
+async def plan_by_key(conn: AsyncConnection, key: str) -> Plan | None:
+    row = (await conn.execute(select(care_plans).where(care_plans.c.key == key))).first()
+    if row is None:
+        return None
+    return _plan(row, (await visitors_of(conn, [row.id])).get(row.id, ()))
+
+
+async def visits_by_ids(conn: AsyncConnection, ids: list[int]) -> dict[int, Visit]:
+    if not ids:
+        return {}
+    rows = await conn.execute(select(visits).where(visits.c.id.in_(ids)))
+    return {r.id: _visit(r) for r in rows}
+
+
+async def visit_by_id(conn: AsyncConnection, visit_id: int) -> Visit | None:
+    return (await visits_by_ids(conn, [visit_id])).get(visit_id)
+
+
+async def unarmed_active_plans(conn: AsyncConnection, limit: int) -> list[Plan]:
+    """Active plans with no pending ``plan-next`` step: new, resumed, or changed by an import."""
+    armed = exists().where(
+        visits.c.plan_id == care_plans.c.id,
+        deadlines.c.visit_id == visits.c.id,
+        deadlines.c.kind == PLAN_NEXT,
+        deadlines.c.status == "pending",
+    )
+    rows = (
+        await conn.execute(
+            select(care_plans)
+            .where(care_plans.c.state == PlanState.ACTIVE.value, ~armed)
+            .order_by(care_plans.c.id)
+            .limit(limit)
+        )
+    ).all()
+    seen = await visitors_of(conn, [r.id for r in rows])
+    return [_plan(r, seen.get(r.id, ())) for r in rows]
+
+
+async def existing_visits(
+    conn: AsyncConnection, plan_ids: list[int], from_day: date
+) -> dict[tuple[int, date], Visit]:
+    """The visits of these plans on or after ``from_day``, by (plan, occurrence)."""
+    if not plan_ids:
+        return {}
+    rows = await conn.execute(
+        select(visits).where(visits.c.plan_id.in_(plan_ids), visits.c.occurrence >= from_day)
+    )
+    return {(r.plan_id, r.occurrence): _visit(r) for r in rows}
+
+
+async def declined_by(conn: AsyncConnection, visit_id: int) -> set[int]:
+    """Who said they cannot go to this visit."""
+    found: Any = await conn.scalars(
+        select(plan_events.c.actor_id).where(
+            plan_events.c.visit_id == visit_id, plan_events.c.type == "declined"
+        )
+    )
+    return {int(a) for a in found if a is not None}
+
+
+async def branch_shifts(conn: AsyncConnection, branch_id: int) -> list[Shift]:
+    rows = await conn.execute(select(duty_shifts).where(duty_shifts.c.branch_id == branch_id))
+    return [shift_of(r) for r in rows]
+
+
+def shift_of(row: Any) -> Shift:
+    ends = None if row.ends in ("24:00", "") else time.fromisoformat(row.ends)
+    return Shift(row.person_id, row.rule, row.start, time.fromisoformat(row.begins), ends)
+
+
+async def branch_people(conn: AsyncConnection, branch_id: int) -> list[int]:
+    """The branch's members in routing order, then its secretary."""
+    members = list(
+        await conn.scalars(
+            select(branch_members.c.person_id)
+            .where(branch_members.c.branch_id == branch_id)
+            .order_by(branch_members.c.position)
+        )
+    )
+    secretary = await conn.scalar(select(branches.c.secretary_id).where(branches.c.id == branch_id))
+    if secretary is not None and secretary not in members:
+        members.append(int(secretary))
+    return [int(m) for m in members]
+
+
+async def plans_of_branches(conn: AsyncConnection, branch_ids: frozenset[int]) -> list[Plan]:
+    """Plans of these branches that are not ended, by key."""
+    rows = (
+        await conn.execute(
+            select(care_plans)
+            .where(
+                care_plans.c.branch_id.in_(branch_ids),
+                care_plans.c.state != PlanState.ENDED.value,
+            )
+            .order_by(care_plans.c.key)
+        )
+    ).all()
+    seen = await visitors_of(conn, [r.id for r in rows])
+    return [_plan(r, seen.get(r.id, ())) for r in rows]
+
+
+async def plans_visited_by(conn: AsyncConnection, person_id: int) -> list[Plan]:
+    rows = (
+        await conn.execute(
+            select(care_plans)
+            .join(care_plan_visitors, care_plan_visitors.c.plan_id == care_plans.c.id)
+            .where(
+                care_plan_visitors.c.person_id == person_id,
+                care_plans.c.state != PlanState.ENDED.value,
+            )
+            .order_by(care_plans.c.key)
+        )
+    ).all()
+    seen = await visitors_of(conn, [r.id for r in rows])
+    return [_plan(r, seen.get(r.id, ())) for r in rows]
+
+
+async def visits_of_plans(
+    conn: AsyncConnection, plan_ids: list[int], *, since: date, limit: int = 200
+) -> list[Visit]:
+    """Open visits (due, missed) of any date, and others from ``since`` on."""
+    if not plan_ids:
+        return []
+    rows = await conn.execute(
+        select(visits)
+        .where(
+            visits.c.plan_id.in_(plan_ids),
+            visits.c.state != VisitState.CANCELLED.value,
+            (visits.c.state.in_((VisitState.DUE.value, VisitState.MISSED.value)))
+            | (visits.c.due_on >= since),
+        )
+        .order_by(visits.c.due_on, visits.c.id)
+        .limit(limit)
+    )
+    return [_visit(r) for r in rows]
+
+
+async def plan_history(conn: AsyncConnection, plan_id: int, limit: int = 40) -> list[Any]:
+    """The plan's latest timeline events, oldest first."""
+    rows = (
+        await conn.execute(
+            select(plan_events)
+            .where(plan_events.c.plan_id == plan_id)
+            .order_by(plan_events.c.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return list(reversed(rows))
+
+
+async def pending_deadline_ids(conn: AsyncConnection, visit_ids: list[int], *kinds: str) -> Any:
+    stmt = select(deadlines.c.id).where(
+        deadlines.c.visit_id.in_(visit_ids), deadlines.c.status == "pending"
+    )
+    if kinds:
+        stmt = stmt.where(and_(deadlines.c.kind.in_(kinds)))
+    return list(await conn.scalars(stmt))
