@@ -119,7 +119,16 @@ requests = Table(
     Column("source_update_id", BigInteger, unique=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Facts for the figures (storage/request_facts.py keeps them from the timeline's events),
+    # so a quarter's report is SQL aggregates over one table, not a walk through events.
+    Column("take_seconds", Integer),  # raised -> first taken
+    Column("resolve_seconds", Integer),  # raised -> last marked resolved
+    Column("close_seconds", Integer),  # raised -> closed
+    Column("closed_by", String(16)),  # "worker", or "secretary" (on the worker's behalf)
+    Column("reopen_count", Integer, nullable=False, default=0),  # "not resolved", reopen
+    Column("escalated", Boolean, nullable=False, default=False),  # past level 0 at least once
     Index("ix_requests_state_branch", "state", "branch_id"),
+    Index("ix_requests_created", "created_at", "branch_id"),
     Index("ix_requests_requester", "requester_chat_id"),
     Index("ix_requests_owner", "owner_id", "state"),
 )
@@ -332,4 +341,45 @@ roster_events = Table(
     Column("import_outcome", String(16)),
     Index("ix_roster_events_person", "person_id", "id"),
     Index("ix_roster_events_outcome", "source", "import_outcome"),
+)
+
+
+# The yearly survey (issue 8): questions on a 1-5 scale or multiple choice. Answers carry
+# no person and no time; ``survey_takers`` only says who was asked and who finished, so
+# nobody answers twice. A taker's answers wait in ``pending`` until the last one and are
+# then written together, so their order in ``survey_answers`` says nothing about who.
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("intro", Text, nullable=False, default=""),
+    Column("questions", JSON, nullable=False),  # [{text, kind: scale|choice, choices}]
+    Column("remind_after", String(16), nullable=False, default="3d"),
+    Column("state", String(16), nullable=False),  # draft, open, closed, published
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("opened_at", UTCDateTime()),
+    Column("closed_at", UTCDateTime()),
+    Column("published_at", UTCDateTime()),
+)
+
+survey_takers = Table(
+    "survey_takers",
+    metadata,
+    Column("survey_id", Integer, ForeignKey("surveys.id"), primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id"), primary_key=True),
+    Column("next_question", Integer, nullable=False, default=0),
+    Column("pending", JSON, nullable=False, default=list),  # answers so far, until the last
+    Column("finished", Boolean, nullable=False, default=False),
+)
+
+survey_answers = Table(
+    "survey_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey_id", Integer, ForeignKey("surveys.id"), nullable=False),
+    Column("question", Integer, nullable=False),
+    Column("value", String(200), nullable=False),  # "1".."5", or the choice's index
+    Index("ix_survey_answers", "survey_id", "question"),
 )

@@ -19,6 +19,7 @@ from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.kinds import Urgency
+from storage import request_facts
 from storage.db import write_lock
 from storage.tables import deadlines, events, inbox, outbox
 
@@ -132,6 +133,7 @@ class UnitOfWork:
         self._buffer: dict[Table, list[dict[str, Any]]] | None = (
             {outbox: [], events: [], deadlines: []} if batch else None
         )
+        self._facts: list[tuple[int, str, dict[str, Any]]] | None = [] if batch else None
 
     @property
     def conn(self) -> AsyncConnection:
@@ -188,6 +190,9 @@ class UnitOfWork:
             if rows and (not tables or table in tables):
                 await self.conn.execute(table.insert(), rows)
                 self._buffer[table] = []
+        if self._facts and (not tables or events in tables):
+            await request_facts.apply(self.conn, self._facts, self.now)
+            self._facts = []
 
     async def _append(self, table: Table, row: dict[str, Any]) -> int | None:
         if self._buffer is not None:
@@ -206,7 +211,8 @@ class UnitOfWork:
         actor_chat_id: int | None = None,
         **data: Any,
     ) -> None:
-        """Append to the request's timeline (never updated, never deleted)."""
+        """Append to the request's timeline (never updated, never deleted), and keep the
+        request's facts for the figures in step with it."""
         await self._append(
             events,
             {
@@ -218,6 +224,11 @@ class UnitOfWork:
                 "data": data,
             },
         )
+        if type_ in request_facts.FACT_EVENTS:
+            if self._facts is not None:
+                self._facts.append((request_id, type_, data))
+            else:
+                await request_facts.apply(self.conn, [(request_id, type_, data)], self.now)
 
     async def send(self, msg: Send, *, not_before: datetime | None = None) -> int | None:
         """Queue a message in the outbox; returns its row id (None when batched)."""
