@@ -102,10 +102,7 @@ class Dispatcher:
         async with writing(self._engine) as conn:
             rows = (await conn.execute(select(outbox).where(outbox.c.status == "sending"))).all()
             for r in rows:
-                payload = dict(r.payload)
-                if r.method not in EDITS and "text" in payload and not payload.get("repeat"):
-                    payload["text"] = t(self._lang, "(repeat) ") + payload["text"]
-                    payload["repeat"] = True
+                payload = self._as_repeat(r.method, r.payload)
                 await conn.execute(
                     update(outbox)
                     .where(outbox.c.id == r.id)
@@ -308,12 +305,22 @@ class Dispatcher:
             return None
         return int(ref.message_id)
 
+    def _as_repeat(self, method: str, original: dict[str, Any]) -> dict[str, Any]:
+        """A send that may have arrived goes again marked "(repeat)" (its text, or a photo's
+        caption); an edit is safe to repeat as it is."""
+        payload = dict(original)
+        if method in EDITS or payload.get("repeat"):
+            return payload
+        for field in ("text", "caption"):
+            if field in payload or (field == "caption" and method == "sendPhoto"):
+                payload[field] = t(self._lang, "(repeat) ") + str(payload.get(field) or "")
+                payload["repeat"] = True
+                break
+        return payload
+
     async def _timed_out(self, row: Row) -> None:
         """It may have arrived: edits are safe to repeat; a send goes again marked as a repeat."""
-        payload = dict(row.payload)
-        if row.method not in EDITS and "text" in payload and not payload.get("repeat"):
-            payload["text"] = t(self._lang, "(repeat) ") + payload["text"]
-            payload["repeat"] = True
+        payload = self._as_repeat(row.method, row.payload)
         self._set(
             row.id,
             status="pending",

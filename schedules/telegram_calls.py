@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message, MessageId
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, MessageId
 
 
 def _markup(payload: dict[str, Any], bot: Bot) -> InlineKeyboardMarkup | None:
@@ -23,6 +24,18 @@ async def call(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> 
             chat_id=chat_id,
             from_chat_id=payload["from_chat_id"],
             message_id=payload["message_id"],
+            reply_markup=_markup(payload, bot),
+        )
+    elif method == "sendPhoto":
+        # A chart rendered by the bot travels in the outbox as base64 PNG; a photo already
+        # on Telegram as its file_id.
+        photo: Any = payload.get("photo") or InputFile(
+            base64.b64decode(payload["png_b64"]), filename="chart.png"
+        )
+        sent = await bot.send_photo(
+            chat_id=chat_id,
+            photo=photo,
+            caption=payload.get("caption"),
             reply_markup=_markup(payload, bot),
         )
     elif method == "editMessageText":
