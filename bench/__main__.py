@@ -2,8 +2,9 @@
 
 Scenarios: intake (50 workers' /120 at once), deadlines (1,000 due within 2 s, then their
 alerts drained under 429s), overtake (a /120 behind 1,000 queued normal messages),
-restart (100,000 open requests, or 10,000 with --quick, plus 1,000 overdue) and, in full
-mode or with --scaling, the restart figures at 10k, 100k and 1M open requests.
+restart (100,000 open requests, or 10,000 with --quick, plus 1,000 overdue), plans
+(10,000 active care plans armed at start beside 200 overdue escalations, in both modes)
+and, in full mode or with --scaling, the restart figures at 10k, 100k and 1M open requests.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench import plans as plans_scenario
 from bench import scenarios
 from bench.stats import Metric, format_table
 
-SCENARIOS = ("intake", "deadlines", "overtake", "restart")
+SCENARIOS = ("intake", "deadlines", "overtake", "restart", "plans")
 SCALING_FULL = (10_000, 100_000, 1_000_000)
 
 
@@ -100,6 +102,7 @@ async def main_async(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         ("deadlines", lambda: scenarios.deadlines(root)),
         ("overtake", lambda: scenarios.overtake(root)),
         ("restart", lambda: scenarios.restart(root, open_n)),
+        ("plans", lambda: plans_scenario.plans(root)),
     ]
     for name, run in plan:
         if name in only:

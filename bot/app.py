@@ -22,7 +22,7 @@ from bot.usecases.common import Ctx
 from bot.usecases.escalate import undeliverable
 from bot.usecases.followups import effects
 from bot.usecases.sweep import rearm_orphans, report_stuck_alerts
-from bot.usecases.uow import handling_update
+from bot.usecases.uow import UnitOfWork, handling_update
 from schedules import inbox
 from schedules.deadlines import DeadlineEngine
 from schedules.outbox import Dispatcher, Row
@@ -198,14 +198,19 @@ class Runtime:
 
     async def arm_plans(self) -> int:
         """Give every active plan its next visit, a bounded batch per transaction so that
-        an escalation due meanwhile takes the write lock between batches."""
-        armed = 0
+        an escalation due meanwhile takes the write lock between batches; return how many
+        batches it took."""
+        batches, last = 0, 0
         while True:
-            async with self.services.uow() as uow:
-                batch = await plan_schedule.ensure_armed(uow)
-            armed += batch
-            if batch < plan_schedule.ARM_BATCH:
-                return armed
+            # A batch unit of work: the plans' deadline rows go out in one executemany.
+            batch_uow = UnitOfWork(
+                self.engine, self.wakeups, self.clock.now(), self.ctx.tz, batch=True
+            )
+            async with batch_uow as uow:
+                last = await plan_schedule.ensure_armed(uow, after_id=last)
+            if not last:
+                return batches
+            batches += 1
 
     async def start(self) -> None:
         await migrate(self.engine)
@@ -256,8 +261,8 @@ class Runtime:
             )
 
     async def _arm_plans_task(self) -> None:
-        armed = await self.arm_plans()
-        log.info("care plans armed: %d plan(s) given their next visit", armed)
+        batches = await self.arm_plans()
+        log.info("care plans armed: %d batch(es) of plans given their next visit", batches)
 
     async def _catch_up(self) -> None:
         fired = await self.wakeups.fire_due()

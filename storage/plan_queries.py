@@ -23,7 +23,12 @@ from storage.tables import (
     visits,
 )
 
-PLAN_NEXT = "plan-next"  # deadline kind: the plan's next occurrence becomes a visit
+# The steps that carry a plan forward, one pending at a time: ``visit-ahead`` (remind N days
+# before, then arm the day) and ``visit-day`` (its morning: remind, arm the end of grace,
+# make the plan's next occurrence a visit). An active plan with neither pending is unarmed.
+VISIT_AHEAD = "visit-ahead"
+VISIT_DAY = "visit-day"
+CHAIN = (VISIT_AHEAD, VISIT_DAY)
 
 
 @dataclass(frozen=True)
@@ -136,24 +141,33 @@ async def visit_by_id(conn: AsyncConnection, visit_id: int) -> Visit | None:
     return (await visits_by_ids(conn, [visit_id])).get(visit_id)
 
 
-async def unarmed_active_plans(conn: AsyncConnection, limit: int) -> list[Plan]:
-    """Active plans with no pending ``plan-next`` step: new, resumed, or changed by an import."""
+async def unarmed_active_plans(
+    conn: AsyncConnection, limit: int, after_id: int = 0
+) -> list[Plan]:
+    """Active plans after ``after_id`` with no pending step of their chain: new, resumed,
+    or changed by an import. The cursor keeps a long arming run linear. Visitors are not
+    loaded: arming does not need them."""
+    # Through the plan's own visits (ix_visits_plan, then ix_deadlines_visit): without
+    # statistics SQLite would otherwise scan every pending deadline once per plan.
+    plan_visits = (
+        select(visits.c.id).where(visits.c.plan_id == care_plans.c.id).correlate(care_plans)
+    )
     armed = exists().where(
-        visits.c.plan_id == care_plans.c.id,
-        deadlines.c.visit_id == visits.c.id,
-        deadlines.c.kind == PLAN_NEXT,
+        deadlines.c.visit_id.in_(plan_visits),
+        deadlines.c.kind.in_(CHAIN),
         deadlines.c.status == "pending",
     )
     rows = (
         await conn.execute(
             select(care_plans)
-            .where(care_plans.c.state == PlanState.ACTIVE.value, ~armed)
+            .where(
+                care_plans.c.state == PlanState.ACTIVE.value, care_plans.c.id > after_id, ~armed
+            )
             .order_by(care_plans.c.id)
             .limit(limit)
         )
     ).all()
-    seen = await visitors_of(conn, [r.id for r in rows])
-    return [_plan(r, seen.get(r.id, ())) for r in rows]
+    return [_plan(r) for r in rows]
 
 
 async def existing_visits(

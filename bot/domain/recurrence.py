@@ -69,7 +69,8 @@ def _midnight(day: date) -> datetime:
 @lru_cache(maxsize=4096)
 def _compiled(rule: str, start: date) -> rrule:
     """Plans share a handful of rules: parse each (rule, start) once."""
-    parsed = rrulestr(rule, dtstart=_midnight(start))
+    # cache=True: plans sharing a rule and start walk its occurrences once, not each time.
+    parsed = rrulestr(rule, dtstart=_midnight(start), cache=True)
     assert isinstance(parsed, rrule)
     return parsed
 

@@ -1,18 +1,20 @@
 """Care plans in time: each active plan keeps its next visit and that visit's steps armed.
 
-A visit's steps are durable deadlines pointing at it: ``visit-ahead`` (remind N days
-before), ``visit-day`` (remind on the morning), ``plan-next`` (at the start of the visit's
-day the following occurrence becomes a visit), ``visit-grace`` (unlogged at the end of
-grace: the secretary is told) and ``visit-escalate`` (still unlogged later: the committee
-is told). ``ensure_armed`` gives every active plan without a pending ``plan-next`` its next
-visit: new plans, resumed ones, ones an import changed, and - at start - all of them after
-a restore; it works in bounded batches so escalations never wait behind it.
+A visit's steps are durable deadlines pointing at it, armed one after another so a plan
+costs one row until its day: ``visit-ahead`` (N days before: remind, then arm the day),
+``visit-day`` (its morning: remind, arm ``visit-grace``, and make the plan's following
+occurrence a visit), ``visit-remind`` (the day a visit was postponed to), ``visit-grace``
+(unlogged at the end of grace: the secretary is told, and ``visit-escalate`` is armed) and
+``visit-escalate`` (still unlogged: the committee is told). ``ensure_armed`` gives every
+active plan with neither ``visit-ahead`` nor ``visit-day`` pending its next visit: new
+plans, resumed ones, ones an import changed, and - at start - all of them after a
+restore; it works in bounded batches so escalations never wait behind it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import insert, update
 
@@ -22,14 +24,12 @@ from bot.domain.worktime import WorkCalendar
 from bot.usecases.uow import UnitOfWork
 from storage import plan_queries as pq
 from storage import queries
-from storage.plan_queries import PLAN_NEXT, Plan, Visit
+from storage.plan_queries import VISIT_AHEAD, VISIT_DAY, Plan, Visit
 from storage.tables import care_plans, deadlines, plan_events, visits
 
-VISIT_AHEAD = "visit-ahead"
-VISIT_DAY = "visit-day"
+VISIT_REMIND = "visit-remind"
 VISIT_GRACE = "visit-grace"
 VISIT_ESCALATE = "visit-escalate"
-VISIT_STEPS = (VISIT_AHEAD, VISIT_DAY, PLAN_NEXT, VISIT_GRACE, VISIT_ESCALATE)
 ARM_BATCH = 500  # plans per transaction when arming many at once
 
 
@@ -105,7 +105,7 @@ async def arm_visits(uow: UnitOfWork, planned: list[Planned]) -> int:
     ids: dict[int, int] = {}
     if rows:
         result = await uow.conn.execute(
-            insert(visits).returning(visits.c.id, visits.c.plan_id, sort_by_parameter_order=True),
+            insert(visits).returning(visits.c.id, visits.c.plan_id),  # matched by plan_id
             rows,
         )
         ids = {r.plan_id: r.id for r in result}
@@ -128,15 +128,16 @@ async def arm_visits(uow: UnitOfWork, planned: list[Planned]) -> int:
 
 async def _arm_steps(uow: UnitOfWork, plan: Plan, visit_id: int, day: date, at: time) -> None:
     times = visit_times(day, plan.remind_days_before, plan.grace_period, uow.tz, at)
-    # A reminder whose time has passed is not sent late, except the day's own: a plan
-    # created at noon for today still tells its visitors.
+    # A reminder ahead whose time has passed is skipped, not sent late; the day's own is
+    # sent even late: a plan created at noon for today still tells its visitors.
     if times.remind_ahead is not None and times.remind_ahead > uow.now:
         await uow.arm(VISIT_AHEAD, times.remind_ahead, visit_id=visit_id)
-    if times.grace_until > uow.now:
-        await uow.arm(VISIT_DAY, max(times.remind_day, uow.now), visit_id=visit_id)
-    start_of_day = datetime.combine(day, time(0), uow.tz)
-    await uow.arm(PLAN_NEXT, start_of_day, visit_id=visit_id, plan=plan.id)
-    await uow.arm(VISIT_GRACE, times.grace_until, visit_id=visit_id)
+    else:
+        await arm_day(uow, visit_id, times.remind_day)
+
+
+async def arm_day(uow: UnitOfWork, visit_id: int, remind_day: datetime) -> None:
+    await uow.arm(VISIT_DAY, max(remind_day, uow.now), visit_id=visit_id)
 
 
 async def _finish(uow: UnitOfWork, plan: Plan) -> None:
@@ -173,12 +174,14 @@ async def plan_event(
     )
 
 
-async def ensure_armed(uow: UnitOfWork, *, limit: int = ARM_BATCH) -> int:
-    """Give up to ``limit`` active plans lacking one their next visit; return how many."""
-    plans = await pq.unarmed_active_plans(uow.conn, limit)
+async def ensure_armed(uow: UnitOfWork, *, limit: int = ARM_BATCH, after_id: int = 0) -> int:
+    """Give up to ``limit`` active plans lacking one (after plan ``after_id``) their next
+    visit; return the last plan id looked at, or 0 when there was none."""
+    plans = await pq.unarmed_active_plans(uow.conn, limit, after_id)
     if not plans:
         return 0
-    return await arm_visits(uow, await plan_next(uow, plans, {}))
+    await arm_visits(uow, await plan_next(uow, plans, {}))
+    return plans[-1].id
 
 
 async def cancel_visits(uow: UnitOfWork, plan_id: int) -> None:
@@ -212,10 +215,3 @@ async def disarm_visit(uow: UnitOfWork, visit_id: int, *kinds: str) -> None:
     if kinds:
         stmt = stmt.where(deadlines.c.kind.in_(kinds))
     await uow.conn.execute(stmt.values(status="cancelled", fired_at=uow.now))
-
-
-def day_start(day: date, uow: UnitOfWork) -> datetime:
-    return datetime.combine(day, time(0), uow.tz)
-
-
-ONE_DAY = timedelta(days=1)

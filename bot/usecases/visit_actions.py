@@ -24,10 +24,9 @@ from bot.domain.visits import (
 from bot.i18n import t
 from bot.usecases.common import Ctx, Lazy, Refused
 from bot.usecases.plan_schedule import (
-    VISIT_AHEAD,
-    VISIT_DAY,
     VISIT_ESCALATE,
     VISIT_GRACE,
+    VISIT_REMIND,
     disarm_visit,
     morning,
     plan_event,
@@ -90,7 +89,8 @@ async def done(uow: UnitOfWork, ctx: Ctx, actor: Actor, visit_id: int) -> VisitC
     )
     if moved.rowcount != 1:
         raise Refused("This visit changed in the meantime; look again with /visits.")
-    await disarm_visit(uow, visit_id, VISIT_AHEAD, VISIT_DAY, VISIT_GRACE, VISIT_ESCALATE)
+    # Its visit-day step stays: it still plans the following visit.
+    await disarm_visit(uow, visit_id, VISIT_REMIND, VISIT_GRACE, VISIT_ESCALATE)
     await plan_event(uow, case.plan.id, "done", visit_id=visit_id, actor_id=actor.person_id)
     if case.visit.state is VisitState.MISSED:  # the secretary was told it was missed
         await tell(
@@ -168,8 +168,10 @@ async def postpone(
     await uow.conn.execute(
         update(visits).where(visits.c.id == visit_id).values(due_on=day, updated_at=uow.now)
     )
-    await disarm_visit(uow, visit_id, VISIT_AHEAD, VISIT_DAY)
-    await uow.arm(VISIT_DAY, datetime.combine(day, await morning(uow), uow.tz), visit_id=visit_id)
+    await disarm_visit(uow, visit_id, VISIT_REMIND)
+    await uow.arm(
+        VISIT_REMIND, datetime.combine(day, await morning(uow), uow.tz), visit_id=visit_id
+    )
     await plan_event(
         uow,
         case.plan.id,

@@ -14,14 +14,14 @@ from sqlalchemy import select, update
 
 from bot import plan_render, render
 from bot.domain.rota import on_duty
-from bot.domain.visits import VisitState, committee_after
+from bot.domain.visits import VisitState, committee_after, visit_times
 from bot.i18n import t
 from bot.usecases.common import Ctx
 from bot.usecases.plan_schedule import (
-    VISIT_AHEAD,
-    VISIT_DAY,
     VISIT_ESCALATE,
     VISIT_GRACE,
+    VISIT_REMIND,
+    arm_day,
     arm_visits,
     morning,
     plan_event,
@@ -32,7 +32,7 @@ from bot.usecases.uow import Priority, Send, UnitOfWork
 from schedules.deadlines import Deadline
 from storage import plan_queries as pq
 from storage import queries
-from storage.plan_queries import PLAN_NEXT, Plan, Visit
+from storage.plan_queries import VISIT_AHEAD, VISIT_DAY, Plan, Visit
 from storage.queries import Person
 from storage.tables import branches, visits
 
@@ -150,18 +150,39 @@ async def assignable(uow: UnitOfWork, plan: Plan, without: set[int]) -> list[tup
 
 
 def effects(ctx: Ctx) -> dict[str, Effect]:
+    async def remind(uow: UnitOfWork, plan: Plan, visit: Visit) -> None:
+        told = await send_reminders(uow, ctx, plan, visit, await reminded(uow, plan, visit))
+        await plan_event(uow, plan.id, "reminded", visit_id=visit.id, to=told)
+
     async def on_remind(uow: UnitOfWork, due: list[Deadline]) -> None:
-        for deadline, visit, plan in await _load(uow, due):
+        for _, visit, plan in await _load(uow, due):
+            if visit.state is VisitState.DUE:
+                await remind(uow, plan, visit)
+
+    async def on_ahead(uow: UnitOfWork, due: list[Deadline]) -> None:
+        """N days before: remind, then the visit's morning is the next step."""
+        at = await morning(uow)
+        for _, visit, plan in await _load(uow, due):
+            if visit.state is VisitState.DUE:
+                await remind(uow, plan, visit)
+            times = visit_times(
+                visit.occurrence, plan.remind_days_before, plan.grace_period, uow.tz, at
+            )
+            await arm_day(uow, visit.id, times.remind_day)
+
+    async def on_day(uow: UnitOfWork, due: list[Deadline]) -> None:
+        """The visit's morning: remind (unless it was moved to another day, which has its
+        own reminder), start counting its grace, and plan the following visit."""
+        loaded = await _load(uow, due)
+        for _, visit, plan in loaded:
             if visit.state is not VisitState.DUE:
                 continue
-            told = await send_reminders(uow, ctx, plan, visit, await reminded(uow, plan, visit))
-            when = "ahead" if deadline.kind == VISIT_AHEAD else "day"
-            await plan_event(uow, plan.id, "reminded", visit_id=visit.id, when=when, to=told)
-
-    async def on_next(uow: UnitOfWork, due: list[Deadline]) -> None:
-        loaded = [(v, p) for _, v, p in await _load(uow, due) if p.state.value == "active"]
+            if visit.due_on == visit.occurrence:
+                await remind(uow, plan, visit)
+            await uow.arm(VISIT_GRACE, visit.grace_until, visit_id=visit.id)
+        active = [(v, p) for _, v, p in loaded if p.state.value == "active"]
         planned = await plan_next(
-            uow, [p for _, p in loaded], {p.id: v.occurrence for v, p in loaded}
+            uow, [p for _, p in active], {p.id: v.occurrence for v, p in active}
         )
         await arm_visits(uow, planned)
 
@@ -217,9 +238,9 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
             await plan_event(uow, plan.id, "escalated", visit_id=visit.id, level=2, to=told)
 
     return {
-        VISIT_AHEAD: on_remind,
-        VISIT_DAY: on_remind,
-        PLAN_NEXT: on_next,
+        VISIT_AHEAD: on_ahead,
+        VISIT_REMIND: on_remind,
+        VISIT_DAY: on_day,
         VISIT_GRACE: on_grace,
         VISIT_ESCALATE: on_escalate,
     }

@@ -87,7 +87,7 @@ async def test_the_first_visit_of_each_plan_is_armed_at_start(plans: World) -> N
                 )
             )
         )
-    assert kinds == ["plan-next", "visit-ahead", "visit-day", "visit-grace"]
+    assert kinds == ["visit-ahead"]  # then the day, then the end of grace: one at a time
 
 
 async def test_visitors_are_reminded_ahead_and_done_stops_the_escalation(plans: World) -> None:
@@ -356,8 +356,8 @@ async def test_a_note_too_long_or_a_photo_too_large_is_refused_and_the_visit_kep
     assert (await _visit(plans, "sun-guardian", date(2026, 12, 5))).note == "一切安好"
 
 
-async def test_plan_next_never_arms_a_visit_twice(plans: World) -> None:
-    await _until(plans, _at(5, 1))
+async def test_the_next_visit_is_armed_once_on_the_visit_day(plans: World) -> None:
+    await _until(plans, _at(5, 9))
     await plans.runtime.arm_plans()
     async with plans.runtime.engine.connect() as conn:
         rows = (

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import random
+from datetime import date
 
 import pytest
 
-from bench import proc, readback, scenarios, watch  # noqa: F401  (they import cleanly)
+from bench import plans, proc, readback, scenarios, watch  # noqa: F401  (they import cleanly)
 from bench.seed import RosterSpec, make_roster
 from bench.stats import Metric, format_table, markers, percentile
+from bot.domain.recurrence import parse_rule
 from bot.roster import parse_roster
 
 
@@ -41,3 +44,12 @@ def test_generated_roster_is_accepted() -> None:
     assert len(generated.workers) == 12
     assert {w.branch for w in generated.workers} == set(range(5))
     assert generated.secretary_chat(3) not in generated.member_chats(3)
+
+
+def test_plan_pairs_are_valid_distinct_and_not_due_today() -> None:
+    today = date(2026, 12, 1)
+    pairs = plans.pair_pool(random.Random(1), today, 300)
+    assert len(set(pairs)) == 300
+    for rule, start in pairs:
+        recurrence = parse_rule(rule, start, today=today)
+        assert recurrence.next_on_or_after(today) != today
