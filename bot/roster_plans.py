@@ -16,14 +16,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.domain.durations import parse_duration
-from bot.domain.recurrence import RuleError, parse_rule
+from bot.domain.recurrence import Recurrence, RuleError, parse_rule
 from bot.domain.visits import (
     PlanFieldError,
     PlanKind,
     check_grace,
     check_name,
     check_note,
+    check_notice,
     check_remind_days,
+    fitting_notice,
 )
 from bot.i18n import t
 from bot.roster_fields import FieldReader
@@ -155,7 +157,7 @@ class PlanChecks:
             )
         start = self.day(entry, "start")
         rule = self.rule(entry, start)
-        remind_days = self.remind_days(entry)
+        remind_days = self.notice(entry, rule, start, self.remind_days(entry))
         grace = self.grace(entry)
         if (
             key is None
@@ -310,6 +312,23 @@ class PlanChecks:
             return parse_rule(text, start).rule
         except RuleError as err:
             self.r.problem(key_line(entry, "rule"), t(self.lang, err.msgid, **err.params))
+            return None
+
+    def notice(
+        self, entry: Any, rule: str | None, start: date | None, days: int | None
+    ) -> int | None:
+        """The notice must fit between visits; a default one is shortened to fit."""
+        if rule is None or start is None or days is None:
+            return days
+        upcoming = Recurrence(rule, start).upcoming(start, 13)
+        if "remind_days_before" not in entry:
+            return fitting_notice(days, upcoming)
+        try:
+            return check_notice(days, upcoming)
+        except PlanFieldError as err:
+            self.r.problem(
+                key_line(entry, "remind_days_before"), t(self.lang, err.msgid, **err.params)
+            )
             return None
 
     def remind_days(self, entry: Any) -> int | None:

@@ -19,7 +19,14 @@ from bot import plan_render
 from bot.callbacks import Button, Verb
 from bot.domain import recurrence as rec
 from bot.domain.durations import parse_duration
-from bot.domain.visits import PlanFieldError, check_grace, check_name, check_note, check_start
+from bot.domain.visits import (
+    PlanFieldError,
+    check_grace,
+    check_name,
+    check_note,
+    check_notice,
+    check_start,
+)
 from bot.i18n import N_, t
 from bot.usecases import plan_admin
 from bot.usecases.common import Refused
@@ -102,6 +109,8 @@ async def on_text(update: Update, context: Context) -> bool:
     message = update.effective_message
     if form is None or message is None or message.reply_to_message is not None:
         return False  # a reply to a request's message is talk, not an answer to the form
+    if not message.text:
+        return False  # a photo or a voice note is not an answer either: it goes on as talk
     lg = lang(context)
     text = (message.text or "").strip()
     step = form["step"]
@@ -176,7 +185,7 @@ def _parse_date(text: str) -> date:
 
 
 async def _monthday(update: Update, context: Context, form: dict[str, Any], text: str) -> None:
-    if not text.isdigit() or len(text) > 2:
+    if not (text.isascii() and text.isdecimal()) or len(text) > 2:
         raise PlanFieldError(N_("Send a day of the month, 1 to 31."))
     form["rule"] = rec.monthly_on_day(int(text))
     await _ask_start(update, context, form)
@@ -184,15 +193,14 @@ async def _monthday(update: Update, context: Context, form: dict[str, Any], text
 
 async def _yearly(update: Update, context: Context, form: dict[str, Any], text: str) -> None:
     month, _, day = text.partition("-")
-    if not (month.isdigit() and day.isdigit() and len(month) <= 2 and len(day) <= 2):
+    if not all(p.isascii() and p.isdecimal() and len(p) <= 2 for p in (month, day)):
         raise PlanFieldError(N_("Send the date as month-day, e.g. 12-30."))
     form["rule"] = rec.yearly_on(int(month), int(day))
     await _ask_start(update, context, form)
 
 
 async def _rrule(update: Update, context: Context, form: dict[str, Any], text: str) -> None:
-    rec.parse_rule(text, _today(context), today=_today(context))
-    form["rule"] = text
+    form["rule"] = rec.parse_rule(text, _today(context), today=_today(context)).rule
     await _ask_start(update, context, form)
 
 
@@ -289,7 +297,7 @@ async def on_button(update: Update, context: Context, button: Button) -> str:
 async def _press(update: Update, context: Context, form: dict[str, Any], arg: str) -> str:
     lg = lang(context)
     step = form["step"]
-    if step == "visitors" and arg.startswith("v") and arg[1:].isdigit():
+    if step == "visitors" and arg.startswith("v") and arg[1:].isdecimal():
         return await _toggle(update, context, form, int(arg[1:]))
     if step == "visitors" and arg == "vok":
         if not form["visitors"]:
@@ -299,17 +307,20 @@ async def _press(update: Update, context: Context, form: dict[str, Any], arg: st
         return t(lg, "OK")
     if step == "pattern" and arg in dict(PATTERNS):
         return await _pattern(update, context, form, arg)
-    if step == "weekday" and arg.startswith("d") and arg[1:].isdigit():
+    if step == "weekday" and arg.startswith("d") and arg[1:].isdecimal():
         return await _weekday(update, context, form, int(arg[1:]))
-    if step == "weeks" and arg.startswith("n") and arg[1:].isdigit():
+    if step == "weeks" and arg.startswith("n") and arg[1:].isdecimal():
         form["rule"] = rec.every_n_weeks(int(arg[1:]), int(form["weekday"]))
         await _ask_start(update, context, form)
         return t(lg, "OK")
     if step == "start" and arg == "st":
         await _set_start(update, context, form, _today(context))
         return t(lg, "OK")
-    if step == "remind" and arg.startswith("r") and arg[1:].isdigit():
-        form["remind"] = int(arg[1:])
+    if step == "remind" and arg.startswith("r") and arg[1:].isdecimal():
+        upcoming = rec.Recurrence(form["rule"], date.fromisoformat(form["start"])).upcoming(
+            _today(context), 13
+        )
+        form["remind"] = check_notice(int(arg[1:]), upcoming)
         await _ask_grace(update, context, form)
         return t(lg, "OK")
     if step == "grace" and arg.startswith("g") and arg[1:] in GRACE_CHOICES:

@@ -60,50 +60,50 @@ def pending_step(context: Context) -> dict[str, Any] | None:
 
 
 async def on_step(update: Update, context: Context) -> bool:
-    """A message that completes a visit's follow-up; False when none is waiting."""
+    """The one message that completes a visit's follow-up; False when none is waiting.
+
+    A reply to another message is talk about a request, never the follow-up. The step
+    ends with its message, unless the message was refused for a reason the visitor can
+    fix (too long, too large, no reason given), so later messages flow as usual.
+    """
     step = pending_step(context)
     message = update.effective_message
-    if step is None or message is None:
+    if step is None or message is None or message.reply_to_message is not None:
         return False
     assert context.user_data is not None
     lg = lang(context)
     visit_id = int(step["visit"])
     text = message.text or message.caption or ""
     if step["kind"] == "note":
-        media = media_of(message)
         photo = message.photo[-1] if message.photo else None
-        if media is not None and photo is None:
+        if media_of(message) is not None and photo is None:
             await reply(update, t(lg, "Only a note and a photo can be kept with a visit."))
             return True
-        done = await attempt(
-            update,
-            context,
-            lambda uow, ctx, actor: visit_actions.add_note(
-                uow,
-                ctx,
-                actor,
-                visit_id,
-                note=text,
-                photo_file_id=photo.file_id if photo else None,
-                photo_size=photo.file_size if photo else None,
-            ),
+        work: Any = lambda uow, ctx, actor: visit_actions.add_note(  # noqa: E731
+            uow,
+            ctx,
+            actor,
+            visit_id,
+            note=text,
+            photo_file_id=photo.file_id if photo else None,
+            photo_size=photo.file_size if photo else None,
         )
-        if not isinstance(done, Declined):
+        done_text = t(lg, "Kept with the visit. Thank you.")
+    else:
+        day = date.fromisoformat(step["day"])
+        work = lambda uow, ctx, actor: visit_actions.postpone(  # noqa: E731
+            uow, ctx, actor, visit_id, day, text
+        )
+        done_text = t(lg, "Postponed to {day}.", day=plan_render.day_text(lg, day))
+    try:
+        await _run(update, context, work)
+    except Refused as refused:
+        if refused.msgid not in visit_actions.RETRYABLE:
             context.user_data.pop(STEP, None)
-            await reply(update, t(lg, "Kept with the visit. Thank you."))
+        await reply(update, refused.text(lg))
         return True
-    day = date.fromisoformat(step["day"])
-    moved = await attempt(
-        update,
-        context,
-        lambda uow, ctx, actor: visit_actions.postpone(uow, ctx, actor, visit_id, day, text),
-    )
-    if not isinstance(moved, Declined):
-        context.user_data.pop(STEP, None)
-        await reply(
-            update,
-            t(lg, "Postponed to {day}.", day=plan_render.day_text(lg, day)),
-        )
+    context.user_data.pop(STEP, None)
+    await reply(update, done_text)
     return True
 
 
@@ -120,7 +120,11 @@ async def press_done(update: Update, context: Context, button: Button) -> str:
     lg = lang(context)
     await reply(
         update,
-        t(lg, "Logged, thank you. Send a short note about the visit, and a photo if you like."),
+        t(
+            lg,
+            "Logged, thank you. If you like, send one message about the visit: a note, or a "
+            "photo with the note as its caption.",
+        ),
     )
     return t(lg, "Visit logged.")
 
@@ -256,6 +260,11 @@ async def duty(update: Update, context: Context) -> None:
         await reply(update, usage(lg, "/duty mon KEY KEY… [08:00-20:00] · /duty mon -"))
         return
     keys = [] if keys == ["-"] else keys
+    try:  # who may edit comes first: a stranger learns nothing about the roster's keys
+        plan_admin.home_branch(await actor_of(context, update))
+    except Refused as refused:
+        await reply(update, refused.text(lg))
+        return
     async with reading(services(context).engine) as conn:
         found = {
             r.key: r.id

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.durations import parse_duration
@@ -141,9 +141,7 @@ async def visit_by_id(conn: AsyncConnection, visit_id: int) -> Visit | None:
     return (await visits_by_ids(conn, [visit_id])).get(visit_id)
 
 
-async def unarmed_active_plans(
-    conn: AsyncConnection, limit: int, after_id: int = 0
-) -> list[Plan]:
+async def unarmed_active_plans(conn: AsyncConnection, limit: int, after_id: int = 0) -> list[Plan]:
     """Active plans after ``after_id`` with no pending step of their chain: new, resumed,
     or changed by an import. The cursor keeps a long arming run linear. Visitors are not
     loaded: arming does not need them."""
@@ -160,9 +158,7 @@ async def unarmed_active_plans(
     rows = (
         await conn.execute(
             select(care_plans)
-            .where(
-                care_plans.c.state == PlanState.ACTIVE.value, care_plans.c.id > after_id, ~armed
-            )
+            .where(care_plans.c.state == PlanState.ACTIVE.value, care_plans.c.id > after_id, ~armed)
             .order_by(care_plans.c.id)
             .limit(limit)
         )
@@ -217,36 +213,59 @@ async def branch_people(conn: AsyncConnection, branch_id: int) -> list[int]:
     return [int(m) for m in members]
 
 
+_OPEN = (VisitState.DUE.value, VisitState.MISSED.value)
+
+
+def _current() -> Any:
+    """A plan worth listing: not ended, or ended with a visit still owed (a one-off plan
+    ends itself when its last visit is planned; that visit is still to be logged)."""
+    owed = exists().where(visits.c.plan_id == care_plans.c.id, visits.c.state.in_(_OPEN))
+    return (care_plans.c.state != PlanState.ENDED.value) | owed
+
+
+async def _plans_where(conn: AsyncConnection, *conditions: Any) -> list[Plan]:
+    rows = (
+        await conn.execute(
+            select(care_plans).where(_current(), *conditions).order_by(care_plans.c.key)
+        )
+    ).all()
+    seen = await visitors_of(conn, [r.id for r in rows])
+    return [_plan(r, seen.get(r.id, ())) for r in rows]
+
+
 async def plans_of_branches(conn: AsyncConnection, branch_ids: frozenset[int]) -> list[Plan]:
-    """Plans of these branches that are not ended, by key."""
-    rows = (
-        await conn.execute(
-            select(care_plans)
-            .where(
-                care_plans.c.branch_id.in_(branch_ids),
-                care_plans.c.state != PlanState.ENDED.value,
-            )
-            .order_by(care_plans.c.key)
-        )
-    ).all()
-    seen = await visitors_of(conn, [r.id for r in rows])
-    return [_plan(r, seen.get(r.id, ())) for r in rows]
+    """Plans of these branches, by key."""
+    return await _plans_where(conn, care_plans.c.branch_id.in_(branch_ids))
 
 
-async def plans_visited_by(conn: AsyncConnection, person_id: int) -> list[Plan]:
-    rows = (
-        await conn.execute(
-            select(care_plans)
-            .join(care_plan_visitors, care_plan_visitors.c.plan_id == care_plans.c.id)
-            .where(
-                care_plan_visitors.c.person_id == person_id,
-                care_plans.c.state != PlanState.ENDED.value,
-            )
-            .order_by(care_plans.c.key)
+async def plans_of_reader(
+    conn: AsyncConnection, person_id: int, member_of: frozenset[int]
+) -> list[Plan]:
+    """The plans a member has a part in: they visit it, a visit was given to them, or it
+    is a duty of their branch kept by the rota (they may be the one on duty)."""
+    visitor = exists().where(
+        care_plan_visitors.c.plan_id == care_plans.c.id,
+        care_plan_visitors.c.person_id == person_id,
+    )
+    given = exists().where(
+        visits.c.plan_id == care_plans.c.id,
+        visits.c.assignee_id == person_id,
+        visits.c.state.in_(_OPEN),
+    )
+    on_duty = care_plans.c.remind_on_duty.is_(True) & care_plans.c.branch_id.in_(member_of)
+    return await _plans_where(conn, visitor | given | on_duty)
+
+
+async def given_to(conn: AsyncConnection, plan_id: int, person_id: int) -> bool:
+    """Is one of the plan's open visits given to this person?"""
+    found = await conn.scalar(
+        select(visits.c.id).where(
+            visits.c.plan_id == plan_id,
+            visits.c.assignee_id == person_id,
+            visits.c.state.in_(_OPEN),
         )
-    ).all()
-    seen = await visitors_of(conn, [r.id for r in rows])
-    return [_plan(r, seen.get(r.id, ())) for r in rows]
+    )
+    return found is not None
 
 
 async def visits_of_plans(
@@ -289,3 +308,54 @@ async def pending_deadline_ids(conn: AsyncConnection, visit_ids: list[int], *kin
     if kinds:
         stmt = stmt.where(and_(deadlines.c.kind.in_(kinds)))
     return list(await conn.scalars(stmt))
+
+
+async def cancel_upcoming(conn: AsyncConnection, plan_id: int, now: datetime) -> int:
+    """Cancel what of a plan has not begun yet; return how many visits that was.
+
+    A visit whose chain step (``visit-ahead``/``visit-day``) is still pending has not had
+    its day: it is cancelled with every pending step. A logged visit's pending chain step
+    goes too (it would plan a further visit). Visits that have begun - reminded on their
+    day, in grace, missed - stay as they are, with their grace and escalation: what was
+    due before a pause, an end or an import's change is still owed. Used by /pause,
+    /endplan and the roster import alike.
+    """
+    chained = exists().where(
+        deadlines.c.visit_id == visits.c.id,
+        deadlines.c.kind.in_(CHAIN),
+        deadlines.c.status == "pending",
+    )
+    found = (
+        await conn.execute(
+            select(visits.c.id, visits.c.state).where(visits.c.plan_id == plan_id, chained)
+        )
+    ).all()
+    if not found:
+        return 0
+    await conn.execute(
+        update(deadlines)
+        .where(deadlines.c.visit_id.in_([r.id for r in found]), deadlines.c.status == "pending")
+        .values(status="cancelled", fired_at=now)
+    )
+    due = [r.id for r in found if r.state == VisitState.DUE.value]
+    if due:
+        await conn.execute(
+            update(visits)
+            .where(visits.c.id.in_(due))
+            .values(state=VisitState.CANCELLED.value, updated_at=now)
+        )
+    return len(due)
+
+
+async def was_reminded_on_its_day(
+    conn: AsyncConnection, visit_id: int, morning: time, tz: Any
+) -> bool:
+    """Did the visit's own day already remind its visitors (before a pause, say)?"""
+    found = (
+        await conn.execute(
+            select(plan_events.c.at, visits.c.occurrence)
+            .join(visits, visits.c.id == plan_events.c.visit_id)
+            .where(plan_events.c.visit_id == visit_id, plan_events.c.type == "reminded")
+        )
+    ).all()
+    return any(r.at >= datetime.combine(r.occurrence, morning, tz) for r in found)

@@ -20,17 +20,16 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.rota import format_hours
-from bot.domain.visits import PlanState, VisitState
+from bot.domain.visits import PlanState
 from bot.roster_model import PlanSpec, Roster, ShiftSpec
+from storage.plan_queries import cancel_upcoming
 from storage.tables import (
     branches,
     care_plan_visitors,
     care_plans,
-    deadlines,
     duty_shifts,
     people,
     plan_events,
-    visits,
 )
 
 SOURCE_FILE = "file"
@@ -252,37 +251,9 @@ async def _event(
 async def _cancel_upcoming(
     conn: AsyncConnection, plan_id: int, now: datetime, *, ending: bool = False
 ) -> int:
-    """Cancel the plan's due visits and their pending steps; returns how many visits.
-
-    When the plan ends, the pending steps of its missed visits (their escalation) go too,
-    as when it is ended in the bot; a missed visit itself stays missed (still loggable).
-    """
-    states = [VisitState.DUE.value]
-    if ending:
-        states.append(VisitState.MISSED.value)
-    found = [
-        (r.id, r.state)
-        for r in await conn.execute(
-            select(visits.c.id, visits.c.state).where(
-                visits.c.plan_id == plan_id, visits.c.state.in_(states)
-            )
-        )
-    ]
-    if not found:
-        return 0
-    await conn.execute(
-        update(deadlines)
-        .where(deadlines.c.visit_id.in_([i for i, _ in found]), deadlines.c.status == "pending")
-        .values(status="cancelled", fired_at=now)
-    )
-    due = [i for i, state in found if state == VisitState.DUE.value]
-    if due:
-        await conn.execute(
-            update(visits)
-            .where(visits.c.id.in_(due))
-            .values(state=VisitState.CANCELLED.value, updated_at=now)
-        )
-    return len(due)
+    """Cancel what of the plan has not begun (see ``plan_queries.cancel_upcoming``), so the
+    bot plans its next visit from the file's new definition."""
+    return await cancel_upcoming(conn, plan_id, now)
 
 
 # --- the rota ------------------------------------------------------------------------

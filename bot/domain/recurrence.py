@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import islice
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -105,16 +106,50 @@ def parse_rule(rule: str, start: date, *, today: date | None = None) -> Recurren
         raise RuleError(N_("'{rule}' recurs more often than once a day"), rule=text)
     recurrence = Recurrence(text, start)
     origin = max(start, today) if today is not None else start
-    first = _first_within_horizon(parsed, origin)
+    possible = _possible_at_all(text, start)
+    first = _first_within_horizon(parsed, origin) if possible else None
     if first is None:
         raise RuleError(N_("'{rule}' never happens from {start} on"), rule=text, start=origin)
     return recurrence
 
 
 def _first_within_horizon(parsed: rrule, origin: date) -> date | None:
-    # ``after`` stops at the first occurrence; ``between`` would build all nine years.
-    found = parsed.after(_midnight(origin), inc=True)
-    return found.date() if found is not None and found.date() <= origin + HORIZON else None
+    """The first occurrence from ``origin`` within the horizon, or None.
+
+    dateutil walks period by period until it finds a match, so a rule that never matches
+    (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30``) would walk to the year 9999 - seconds with
+    the event loop blocked. The walk is bounded with an UNTIL at the horizon (or the
+    rule's own, if earlier); a COUNT still counts from the rule's start.
+    """
+    end = _midnight(origin + HORIZON)
+    until = getattr(parsed, "_until", None)
+    count = getattr(parsed, "_count", None)
+    bounded = parsed.replace(count=None, until=min(until, end) if until else end)
+    firsts = islice(bounded, count) if count is not None else bounded
+    for found in firsts:
+        if found.date() >= origin:
+            return found.date()
+    return None
+
+
+_DATE_PARTS = ("BYMONTH=", "BYMONTHDAY=", "BYYEARDAY=", "BYWEEKNO=")
+
+
+def _possible_at_all(text: str, start: date) -> bool:
+    """A quick test before the walk: dateutil checks UNTIL only when a day matches, so a
+    daily or weekly rule whose date parts never match (``FREQ=DAILY;BYMONTH=2;
+    BYMONTHDAY=30``) would still walk day by day to the year 9999. Its days are among
+    those of the same parts counted yearly, which walks a year at a time: if those never
+    happen, neither does the rule."""
+    if not any(part in text for part in _DATE_PARTS):
+        return True
+    parts = [
+        p
+        for p in text.split(";")
+        if p and not p.startswith(("FREQ=", "INTERVAL=", "COUNT=", "UNTIL=", "WKST="))
+    ]
+    yearly = rrulestr(";".join(["FREQ=YEARLY", *parts]), dtstart=_midnight(start))
+    return yearly.after(_midnight(start), inc=True) is not None
 
 
 # The dialog's plain-word choices, written as rules.

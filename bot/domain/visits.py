@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from bot.domain.authz import Actor
@@ -100,13 +101,15 @@ def committee_after(grace: timedelta) -> timedelta:
     return max(grace, DAY)
 
 
-def postpone_dates(due_on: date, grace_until: datetime, today: date, tz: ZoneInfo) -> list[date]:
-    """The dates a visit can be moved to: after its current day and today, within grace."""
-    last = (grace_until - timedelta(microseconds=1)).astimezone(tz).date()
+def postpone_dates(
+    due_on: date, grace_until: datetime, today: date, tz: ZoneInfo, morning: time = time(0)
+) -> list[date]:
+    """The dates a visit can be moved to: after its current day and today, and whose
+    morning reminder still comes before the end of grace."""
     first = max(due_on, today) + DAY
     out: list[date] = []
     day = first
-    while day <= last and len(out) < POSTPONE_CHOICES:
+    while datetime.combine(day, morning, tz) < grace_until and len(out) < POSTPONE_CHOICES:
         out.append(day)
         day += DAY
     return out
@@ -148,6 +151,40 @@ def check_grace(grace: timedelta) -> timedelta:
     if not MIN_GRACE <= grace <= MAX_GRACE:
         raise PlanFieldError(N_("A grace period is between 1h and 31d."))
     return grace
+
+
+def check_notice(days: int, upcoming: list[date]) -> int:
+    """A reminder ``days`` ahead must come after the visit before (the next visit is
+    planned on the morning of the one before): refuse notice as long as the shortest gap
+    between the plan's upcoming visits."""
+    gaps = [(b - a).days for a, b in pairwise(upcoming)]
+    if gaps and days >= min(gaps):
+        raise PlanFieldError(
+            N_(
+                "Visits can be {gap} days apart, so a reminder {days} days ahead would come "
+                "before the visit before it; remind at most {most} days ahead."
+            ),
+            gap=min(gaps),
+            days=days,
+            most=min(gaps) - 1,
+        )
+    return days
+
+
+def fitting_notice(days: int, upcoming: list[date]) -> int:
+    """A default notice shortened to fit a dense plan (a daily duty: on the day only)."""
+    gaps = [(b - a).days for a, b in pairwise(upcoming)]
+    return min(days, min(gaps) - 1) if gaps else days
+
+
+def during_day(at: datetime, tz: ZoneInfo, opens: time, closes: time) -> datetime:
+    """``at``, or the next ``opens`` when ``at`` is outside the day's hours: reminders of
+    visits go out any day of the week (visits happen on Saturdays), but not at night."""
+    local = at.astimezone(tz)
+    if opens <= local.time() < closes:
+        return at
+    day = local.date() if local.time() < opens else local.date() + DAY
+    return datetime.combine(day, opens, tz)
 
 
 def check_start(start: date, today: date) -> date:

@@ -22,11 +22,13 @@ from bot.domain.visits import (
     check_grace,
     check_name,
     check_note,
+    check_notice,
     check_remind_days,
     check_start,
     plan_move,
     steers_plan,
 )
+from bot.i18n import N_
 from bot.usecases import roster_log
 from bot.usecases.common import Ctx, Refused
 from bot.usecases.plan_schedule import (
@@ -41,7 +43,9 @@ from storage import plan_queries as pq
 from storage.plan_queries import Plan
 from storage.tables import branches, care_plan_visitors, care_plans, duty_shifts
 
-NO_PLAN = "There is no plan {key} that you can act on."
+NO_PLAN = N_("There is no plan {key} that you can act on.")
+REASON_LIMIT = 500
+LONG_REASON = N_("A reason is at most {limit} characters.")
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ async def create_plan(uow: UnitOfWork, ctx: Ctx, actor: Actor, draft: PlanDraft)
         check_start(draft.start, day)
         recurrence = parse_rule(draft.rule, draft.start, today=day)
         remind = check_remind_days(draft.remind_days_before)
+        check_notice(remind, recurrence.upcoming(draft.start, 13))
         check_grace(parse_duration(draft.grace))
     except (PlanFieldError, RuleError) as error:
         raise Refused.of(error) from None
@@ -139,6 +144,9 @@ async def change_state(
     plan = await pq.plan_by_key(uow.conn, key)
     if plan is None or not steers_plan(actor, plan.branch_id):
         raise Refused(NO_PLAN, key=key)
+    why = " ".join(reason.split())
+    if len(why) > REASON_LIMIT:
+        raise Refused(LONG_REASON, limit=REASON_LIMIT)
     target = plan_move(plan.state, action)
     if target is None:
         raise Refused(
@@ -152,9 +160,7 @@ async def change_state(
     if moved.rowcount != 1:
         raise Refused("Plan {key} changed in the meantime; look again.", key=key)
     names = {PlanAction.PAUSE: "paused", PlanAction.RESUME: "resumed", PlanAction.END: "ended"}
-    await plan_event(
-        uow, plan.id, names[action], actor_id=actor.person_id, reason=" ".join(reason.split())
-    )
+    await plan_event(uow, plan.id, names[action], actor_id=actor.person_id, reason=why)
     if action is PlanAction.RESUME:
         fresh = (await pq.plans_by_ids(uow.conn, [plan.id]))[plan.id]
         await arm_visits(uow, await plan_next(uow, [fresh], {}))

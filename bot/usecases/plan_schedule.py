@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 from sqlalchemy import insert, update
 
 from bot.domain.recurrence import Recurrence, RuleError
-from bot.domain.visits import PlanState, VisitState, visit_times
+from bot.domain.visits import PlanState, VisitState, during_day, visit_times
 from bot.domain.worktime import WorkCalendar
 from bot.usecases.uow import UnitOfWork
 from storage import plan_queries as pq
@@ -42,10 +42,26 @@ class Planned:
     revive: Visit | None = None
 
 
+async def calendar(uow: UnitOfWork) -> WorkCalendar:
+    """The roster's working time, or 08:30-17:30 Monday to Friday."""
+    policy = await queries.load_policy(uow.conn, uow.tz)
+    return policy.calendar or WorkCalendar(uow.tz)
+
+
 async def morning(uow: UnitOfWork) -> time:
     """When reminders go out: the start of working hours (08:30 unless the roster says)."""
-    policy = await queries.load_policy(uow.conn, uow.tz)
-    return (policy.calendar or WorkCalendar(uow.tz)).start
+    return (await calendar(uow)).start
+
+
+async def not_before(uow: UnitOfWork, *, working_days: bool) -> datetime | None:
+    """When a plan message may go out: reminders in the day's hours of any day, notices
+    to secretaries and the committee in working time; None for at once."""
+    cal = await calendar(uow)
+    if working_days:
+        when = cal.next_open(uow.now)
+    else:
+        when = during_day(uow.now, uow.tz, cal.start, cal.end)
+    return when if when > uow.now else None
 
 
 def today(uow: UnitOfWork) -> date:
@@ -114,30 +130,47 @@ async def arm_visits(uow: UnitOfWork, planned: list[Planned]) -> int:
             await _finish(uow, p.plan)
             continue
         if p.revive is not None:
+            # A visit cancelled by a pause (or an import) comes back with the plan's grace
+            # as it is now, and without repeating a reminder its day already had.
             visit_id = p.revive.id
+            times = visit_times(
+                p.occurrence, p.plan.remind_days_before, p.plan.grace_period, uow.tz, at
+            )
             await uow.conn.execute(
                 update(visits)
                 .where(visits.c.id == visit_id)
-                .values(state=VisitState.DUE.value, due_on=p.occurrence, updated_at=uow.now)
+                .values(
+                    state=VisitState.DUE.value,
+                    due_on=p.occurrence,
+                    grace_until=times.grace_until,
+                    updated_at=uow.now,
+                )
             )
-        else:
-            visit_id = ids[p.plan.id]
-        await _arm_steps(uow, p.plan, visit_id, p.occurrence, at)
+            reminded = await pq.was_reminded_on_its_day(uow.conn, visit_id, at, uow.tz)
+            await _arm_steps(uow, p.plan, visit_id, p.occurrence, at, quiet=reminded)
+            continue
+        await _arm_steps(uow, p.plan, ids[p.plan.id], p.occurrence, at)
     return len(planned)
 
 
-async def _arm_steps(uow: UnitOfWork, plan: Plan, visit_id: int, day: date, at: time) -> None:
+async def _arm_steps(
+    uow: UnitOfWork, plan: Plan, visit_id: int, day: date, at: time, *, quiet: bool = False
+) -> None:
     times = visit_times(day, plan.remind_days_before, plan.grace_period, uow.tz, at)
     # A reminder ahead whose time has passed is skipped, not sent late; the day's own is
     # sent even late: a plan created at noon for today still tells its visitors.
     if times.remind_ahead is not None and times.remind_ahead > uow.now:
         await uow.arm(VISIT_AHEAD, times.remind_ahead, visit_id=visit_id)
     else:
-        await arm_day(uow, visit_id, times.remind_day)
+        await arm_day(uow, visit_id, times.remind_day, quiet=quiet)
 
 
-async def arm_day(uow: UnitOfWork, visit_id: int, remind_day: datetime) -> None:
-    await uow.arm(VISIT_DAY, max(remind_day, uow.now), visit_id=visit_id)
+async def arm_day(
+    uow: UnitOfWork, visit_id: int, remind_day: datetime, *, quiet: bool = False
+) -> None:
+    """Arm the visit's morning; ``quiet``: its reminder went out already."""
+    data = {"quiet": True} if quiet else {}
+    await uow.arm(VISIT_DAY, max(remind_day, uow.now), visit_id=visit_id, **data)
 
 
 async def _finish(uow: UnitOfWork, plan: Plan) -> None:
@@ -185,26 +218,9 @@ async def ensure_armed(uow: UnitOfWork, *, limit: int = ARM_BATCH, after_id: int
 
 
 async def cancel_visits(uow: UnitOfWork, plan_id: int) -> None:
-    """A pause or an end: upcoming visits are cancelled and every pending step of the
-    plan's visits with them; visits already done or missed stay as they are."""
-    ids = [
-        v.id
-        for v in await pq.visits_of_plans(uow.conn, [plan_id], since=date.min, limit=10_000)
-        if v.state in (VisitState.DUE, VisitState.MISSED)
-    ]
-    if not ids:
-        return
+    """A pause or an end: what has not begun is cancelled (``cancel_upcoming``)."""
     await uow.flush(deadlines)
-    await uow.conn.execute(
-        update(deadlines)
-        .where(deadlines.c.visit_id.in_(ids), deadlines.c.status == "pending")
-        .values(status="cancelled", fired_at=uow.now)
-    )
-    await uow.conn.execute(
-        update(visits)
-        .where(visits.c.id.in_(ids), visits.c.state == VisitState.DUE.value)
-        .values(state=VisitState.CANCELLED.value, updated_at=uow.now)
-    )
+    await pq.cancel_upcoming(uow.conn, plan_id, uow.now)
 
 
 async def disarm_visit(uow: UnitOfWork, visit_id: int, *kinds: str) -> None:

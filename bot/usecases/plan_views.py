@@ -77,7 +77,8 @@ async def visits_text(uow: UnitOfWork, ctx: Ctx, actor: Actor) -> str:
     steered = await _branch_ids(uow, actor)
     plans = {p.id: p for p in await pq.plans_of_branches(uow.conn, steered)} if steered else {}
     if actor.person_id is not None:
-        plans.update({p.id: p for p in await pq.plans_visited_by(uow.conn, actor.person_id)})
+        theirs = await pq.plans_of_reader(uow.conn, actor.person_id, actor.member_of)
+        plans.update({p.id: p for p in theirs})
     if not plans:
         return t(ctx.lang, "You are not in any care plan or duty.")
     since = today(uow) - RECENT
@@ -137,7 +138,10 @@ def _event_line(ctx: Ctx, row: Any, names: dict[int, str]) -> str:
 
 async def plan_text(uow: UnitOfWork, ctx: Ctx, actor: Actor, key: str) -> str:
     plan = await pq.plan_by_key(uow.conn, key)
-    if plan is None or not sees_plan(actor, plan.branch_id, plan.visitor_ids, plan.remind_on_duty):
+    if plan is None or not (
+        sees_plan(actor, plan.branch_id, plan.visitor_ids, plan.remind_on_duty)
+        or (actor.person_id is not None and await pq.given_to(uow.conn, plan.id, actor.person_id))
+    ):
         raise Refused(NO_PLAN, key=key)
     history = await pq.plan_history(uow.conn, plan.id)
     ids = set(plan.visitor_ids) | {r.actor_id for r in history if r.actor_id is not None}

@@ -21,8 +21,9 @@ from bot.domain.visits import (
     postpone_dates,
     steers_plan,
 )
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.usecases.common import Ctx, Lazy, Refused
+from bot.usecases.plan_admin import LONG_REASON, REASON_LIMIT
 from bot.usecases.plan_schedule import (
     VISIT_ESCALATE,
     VISIT_GRACE,
@@ -45,8 +46,17 @@ from storage import queries
 from storage.plan_queries import Plan, Visit
 from storage.tables import visits
 
-NOT_YOURS = "There is no visit that you can act on here."
-REASON_LIMIT = 500
+NOT_YOURS = N_("There is no visit that you can act on here.")
+NO_REASON = N_("Say why it is postponed, in one line.")
+# Refusals of a follow-up message the visitor can fix by sending another one.
+RETRYABLE = frozenset(
+    {
+        NO_REASON,
+        LONG_REASON,
+        "The note is {length} characters; at most {limit} fit.",
+        "The photo is {size} MB; at most {limit} MB is kept.",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,9 @@ async def postpone_choices(uow: UnitOfWork, actor: Actor, visit_id: int) -> list
     case = await _load(uow, actor, visit_id)
     if case.visit.state is not VisitState.DUE:
         raise Refused("Only a visit that is still due can be postponed.")
-    days = postpone_dates(case.visit.due_on, case.visit.grace_until, today(uow), uow.tz)
+    days = postpone_dates(
+        case.visit.due_on, case.visit.grace_until, today(uow), uow.tz, await morning(uow)
+    )
     if not days:
         raise Refused("Its grace period leaves no later date; press Done or Can't go.")
     return days
@@ -161,9 +173,9 @@ async def postpone(
         raise Refused("{day} is not within the visit's grace period.", day=day.isoformat())
     why = " ".join(reason.split())
     if not why:
-        raise Refused("Say why it is postponed, in one line.")
+        raise Refused(NO_REASON)
     if len(why) > REASON_LIMIT:
-        raise Refused("A reason is at most {limit} characters.", limit=REASON_LIMIT)
+        raise Refused(LONG_REASON, limit=REASON_LIMIT)
     case = await _load(uow, actor, visit_id)
     await uow.conn.execute(
         update(visits).where(visits.c.id == visit_id).values(due_on=day, updated_at=uow.now)

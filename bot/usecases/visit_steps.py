@@ -24,6 +24,7 @@ from bot.usecases.plan_schedule import (
     arm_day,
     arm_visits,
     morning,
+    not_before,
     plan_event,
     plan_next,
     today,
@@ -84,6 +85,7 @@ async def send_reminders(
         today(uow),
     )
     told = []
+    later = await not_before(uow, working_days=False)
     for person in people:
         assert person.telegram_id is not None
         await uow.send(
@@ -94,7 +96,8 @@ async def send_reminders(
                 priority=Priority.LOW,
                 purpose="visit-reminder",
                 recipient_id=person.id,
-            )
+            ),
+            not_before=later,
         )
         told.append(person.id)
     return told
@@ -107,9 +110,13 @@ async def tell(
     *,
     buttons: plan_render.Rows | None = None,
     purpose: str = "visit-notice",
+    working_days: bool = False,
 ) -> list[int]:
-    """Queue a plan notice to each of ``people`` who has Telegram; return who was told."""
+    """Queue a plan notice to each of ``people`` who has Telegram, never at night; with
+    ``working_days`` (an escalation, not news of a visit under way) in working time only.
+    Return who was told."""
     told = []
+    later = await not_before(uow, working_days=working_days)
     for person in people:
         if person.telegram_id is None:
             continue
@@ -121,7 +128,8 @@ async def tell(
                 priority=Priority.LOW,
                 purpose=purpose,
                 recipient_id=person.id,
-            )
+            ),
+            not_before=later,
         )
         told.append(person.id)
     return told
@@ -163,21 +171,22 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
         """N days before: remind, then the visit's morning is the next step."""
         at = await morning(uow)
         for _, visit, plan in await _load(uow, due):
-            if visit.state is VisitState.DUE:
-                await remind(uow, plan, visit)
             times = visit_times(
                 visit.occurrence, plan.remind_days_before, plan.grace_period, uow.tz, at
             )
+            # After downtime past the visit's morning, the day's reminder says it all.
+            if visit.state is VisitState.DUE and uow.now < times.remind_day:
+                await remind(uow, plan, visit)
             await arm_day(uow, visit.id, times.remind_day)
 
     async def on_day(uow: UnitOfWork, due: list[Deadline]) -> None:
         """The visit's morning: remind (unless it was moved to another day, which has its
         own reminder), start counting its grace, and plan the following visit."""
         loaded = await _load(uow, due)
-        for _, visit, plan in loaded:
+        for deadline, visit, plan in loaded:
             if visit.state is not VisitState.DUE:
                 continue
-            if visit.due_on == visit.occurrence:
+            if visit.due_on == visit.occurrence and not deadline.data.get("quiet"):
                 await remind(uow, plan, visit)
             await uow.arm(VISIT_GRACE, visit.grace_until, visit_id=visit.id)
         active = [(v, p) for _, v, p in loaded if p.state.value == "active"]
@@ -205,7 +214,9 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
                 visitors="、".join(p.name for p in names.values()) or "—",
             )
             buttons = plan_render.assign_buttons(visit.id, await assignable(uow, plan, set()))
-            told = await tell(uow, await secretary_of(uow, plan), text, buttons=buttons or None)
+            told = await tell(
+                uow, await secretary_of(uow, plan), text, buttons=buttons or None, working_days=True
+            )
             await plan_event(uow, plan.id, "escalated", visit_id=visit.id, level=1, to=told)
             await uow.arm(
                 VISIT_ESCALATE,
@@ -234,7 +245,7 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
                 day=plan_render.day_text(ctx.lang, visit.due_on),
                 key=plan.key,
             )
-            told = await tell(uow, await committee(uow), text)
+            told = await tell(uow, await committee(uow), text, working_days=True)
             await plan_event(uow, plan.id, "escalated", visit_id=visit.id, level=2, to=told)
 
     return {

@@ -102,7 +102,7 @@ async def test_visitors_are_reminded_ahead_and_done_stops_the_escalation(plans: 
     today = await li.wait_message(_today_for())
     answer = await li.press(today, "Done")
     assert "logged" in (answer.text or "").lower()
-    await li.wait_message("Send a short note")
+    await li.wait_message("send one message about the visit")
     li.send_photo(caption="他精神不错, 送了冬衣")
     await li.wait_message("Kept with the visit")
     visit = await _visit(plans, "sun-guardian", date(2026, 12, 5))
@@ -125,9 +125,9 @@ async def test_an_unlogged_visit_goes_to_the_secretary_then_the_committee_across
     wang, chen = plans.user(WANG), plans.user(CHEN)
     wang.mark()
     chen.mark()
-    await _until(plans, _at(8, 23, 59))
+    await _until(plans, _at(9, 8, 29))  # grace ends at midnight; told in working time
     assert not [m for m in wang.messages if "孙琪伟" in m.text]
-    await _until(plans, _at(9, 0, 1))
+    await _until(plans, _at(9, 8, 31))
     told = await wang.wait_message(lambda m: "not logged in time" in m.text and "孙琪伟" in m.text)
     assert "孙琪伟" in told.text and "李强" in told.text
     assert "钱卫东" in told.buttons  # give it to someone else
@@ -140,9 +140,9 @@ async def test_an_unlogged_visit_goes_to_the_secretary_then_the_committee_across
         poll_timeout=1,
     )
     await plans.runtime.start()
-    await _until(plans, _at(11, 23))
+    await _until(plans, _at(14, 8, 29))  # three days later is a Saturday: Monday morning
     assert not [m for m in chen.messages if "still not logged" in m.text and "孙琪伟" in m.text]
-    await _until(plans, _at(12, 0, 1))
+    await _until(plans, _at(14, 8, 31))
     await chen.wait_message(lambda m: "still not logged" in m.text and "孙琪伟" in m.text)
     assert (
         len([m for m in wang.messages if "not logged in time" in m.text and "孙琪伟" in m.text])
@@ -344,7 +344,7 @@ async def test_a_note_too_long_or_a_photo_too_large_is_refused_and_the_visit_kep
     li = plans.user(LI)
     await _until(plans, _at(5, 8, 31))
     await li.press(await li.wait_message(_today_for(), since=0), "Done")
-    await li.wait_message("Send a short note")
+    await li.wait_message("send one message about the visit")
     li.send("好" * 2001)
     await li.wait_message("at most 2000 fit")
     li.send_photo(data=b"\xff\xd8" + b"0" * (5 * 1024 * 1024 + 1))
