@@ -3,7 +3,9 @@
 Scenarios: intake (50 workers' /120 at once), deadlines (1,000 due within 2 s, then their
 alerts drained under 429s), overtake (a /120 behind 1,000 queued normal messages),
 restart (100,000 open requests, or 10,000 with --quick, plus 1,000 overdue), plans
-(10,000 active care plans armed at start beside 200 overdue escalations, in both modes)
+(10,000 active care plans armed at start beside 200 overdue escalations, in both modes),
+export (an xlsx and a CSV export of a year of 100,000 requests and their timelines, 10,000
+with --quick), report (/report 2026Q4 by the committee over 1,000,000 stored requests)
 and, in full mode or with --scaling, the restart figures at 10k, 100k and 1M open requests.
 """
 
@@ -26,11 +28,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench import exporting, reports, scenarios
 from bench import plans as plans_scenario
-from bench import scenarios
 from bench.stats import Metric, format_table
 
-SCENARIOS = ("intake", "deadlines", "overtake", "restart", "plans")
+SCENARIOS = ("intake", "deadlines", "overtake", "restart", "plans", "export", "report")
 SCALING_FULL = (10_000, 100_000, 1_000_000)
 
 
@@ -103,6 +105,8 @@ async def main_async(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         ("overtake", lambda: scenarios.overtake(root)),
         ("restart", lambda: scenarios.restart(root, open_n)),
         ("plans", lambda: plans_scenario.plans(root)),
+        ("export", lambda: exporting.export(root, 10_000 if args.quick else 100_000)),
+        ("report", lambda: reports.report(root, warm_runs=1 if args.quick else 3)),
     ]
     for name, run in plan:
         if name in only:

@@ -17,7 +17,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 from bot.clock import Clock, SystemClock
 from bot.services import Services
 from bot.settings import Settings, WebhookOptions
-from bot.usecases import digest, plan_schedule
+from bot.usecases import assessment, digest, plan_schedule
 from bot.usecases.common import Ctx
 from bot.usecases.escalate import undeliverable
 from bot.usecases.followups import effects
@@ -218,6 +218,7 @@ class Runtime:
         await self.dispatcher.recover()
         async with self.services.uow() as uow:  # the recurring digest keeps one pending
             await digest.ensure_armed(uow)
+            await assessment.ensure_armed(uow)  # and so does the quarterly assessment
         await self.app.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
         if self.schedule:

@@ -38,6 +38,7 @@ class Verb(StrEnum):
     VISIT_DECLINE = "x"  # the visitor cannot go: the secretary is told
     VISIT_ASSIGN = "y"  # the secretary gives the visit to person ``arg``
     PLAN_FORM = "w"  # /newplan: a choice in the dialog (``arg`` says which)
+    SURVEY = "q"  # the survey ``number`` answered: ``arg`` "3_5" = question 3, answer 5
 
 
 _PATTERN = re.compile(r"([a-z]):([0-9]{1,12})(?::([a-z0-9_]{1,24}))?", re.ASCII)

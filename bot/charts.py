@@ -1,68 +1,108 @@
 """Charts for reports and survey results: matplotlib, rendered on the server to PNG bytes.
 
-Pure functions of their arguments (labels come translated from the caller). The Agg
-backend needs no display; CJK labels use whichever of the usual CJK fonts the machine has
-(Debian's fonts-noto-cjk, WenQuanYi), and fall back to the default font otherwise.
+Pure functions of their arguments (labels come translated from the caller). Built on
+matplotlib's object API (a ``Figure`` with its own Agg canvas, fonts set per text rather
+than in the global rcParams), so a chart can be drawn in a worker thread while the bot
+goes on answering. matplotlib is imported at the first chart, not with this module: it
+costs a restart almost half a second before the first deadline is armed. CJK labels use
+whichever of the usual CJK fonts the machine has (Debian's fonts-noto-cjk, WenQuanYi), and
+fall back to the default font otherwise.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # after use(): the backend is chosen first
-from matplotlib import font_manager
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _CJK = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei")
 WIDTH, HEIGHT, DPI = 8.0, 4.5, 100  # 800 x 450 px: readable on a phone, small to send
+MAX_TICKS = 14  # x labels drawn on a line chart; more would overlap (a year has 53 weeks)
 
 
-def _fonts() -> list[str]:
+def fonts() -> list[str]:
+    """The CJK fonts this machine has, then the default: per-text font families."""
+    from matplotlib import font_manager
+
     have = {f.name for f in font_manager.fontManager.ttflist}
     return [name for name in _CJK if name in have] + ["DejaVu Sans"]
 
 
-def _png(fig: Figure) -> bytes:
+def figure(width: float = WIDTH, height: float = HEIGHT) -> Figure:
+    """A figure with its own Agg canvas: no pyplot, no global state."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _figure() -> tuple[Figure, Axes]:
+    fig = figure()
+    return fig, fig.add_subplot()
+
+
+def _finish(ax: Axes, title: str, unit: str, families: list[str], rotate: bool) -> None:
+    ax.set_title(title, fontfamily=families)
+    ax.set_ylabel(unit, fontfamily=families)
+    ax.spines[["top", "right"]].set_visible(False)
+    if rotate:
+        ax.tick_params(axis="x", labelrotation=30)
+    for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
+        label.set_fontfamily(families)
+
+
+def png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
     return buffer.getvalue()
 
 
-def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], unit: str) -> bytes:
-    """One bar per label (e.g. time to take per branch); empty values draw an empty chart."""
-    with plt.rc_context({"font.family": _fonts()}):
-        fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
-        bars = ax.bar(list(labels), list(values), color="#3b7dd8")
-        ax.bar_label(bars, fmt="%.0f")
-        ax.set_title(title)
-        ax.set_ylabel(unit)
-        ax.spines[["top", "right"]].set_visible(False)
-        if len(labels) > 4:
-            ax.tick_params(axis="x", labelrotation=30)
-        return _png(fig)
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    unit: str,
+    value_labels: Sequence[str] | None = None,
+) -> bytes:
+    """One bar per label (e.g. time to take per branch); empty values draw an empty chart.
+
+    A None value draws no bar (a figure withheld or not measured); ``value_labels`` are
+    written above the bars instead of the bare numbers (e.g. "3 min", "n<3").
+    """
+    families = fonts()
+    fig, ax = _figure()
+    heights = [0.0 if v is None else float(v) for v in values]
+    bars = ax.bar(list(labels), heights, color="#3b7dd8")
+    texts = list(value_labels) if value_labels is not None else [f"{h:.0f}" for h in heights]
+    for text in ax.bar_label(bars, labels=texts):
+        text.set_fontfamily(families)
+    _finish(ax, title, unit, families, rotate=len(labels) > 4)
+    return png(fig)
 
 
 def line_chart(
-    title: str, x_labels: Sequence[str], series: dict[str, Sequence[float | None]], unit: str
+    title: str, x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], unit: str
 ) -> bytes:
-    """One line per series over the same x labels (e.g. requests per week per branch)."""
-    with plt.rc_context({"font.family": _fonts()}):
-        fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
-        xs = list(range(len(x_labels)))
-        for name, values in series.items():
-            ax.plot(xs, [float("nan") if v is None else v for v in values], marker="o", label=name)
-        ax.set_xticks(xs, list(x_labels))
-        ax.set_title(title)
-        ax.set_ylabel(unit)
-        ax.spines[["top", "right"]].set_visible(False)
-        if series:
-            ax.legend(loc="upper left", fontsize="small")
-        if len(x_labels) > 6:
-            ax.tick_params(axis="x", labelrotation=30)
-        return _png(fig)
+    """One line per series over the same x labels (e.g. requests per week per branch); a
+    None value leaves a gap."""
+    from matplotlib.ticker import MaxNLocator
+
+    families = fonts()
+    fig, ax = _figure()
+    xs = list(range(len(x_labels)))
+    for name, values in series.items():
+        ax.plot(xs, [float("nan") if v is None else v for v in values], marker="o", label=name)
+    step = max(1, -(-len(xs) // MAX_TICKS))
+    ax.set_xticks(xs[::step], list(x_labels)[::step])
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    if series:
+        ax.legend(loc="upper left", fontsize="small", prop={"family": families, "size": "small"})
+    _finish(ax, title, unit, families, rotate=len(xs[::step]) > 6)
+    return png(fig)

@@ -19,6 +19,9 @@ from typing import Any, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import export_cli, report_cli, survey_cli
+from bot.cli_files import err as _err
+from bot.cli_files import read_text
 from bot.i18n import LANGUAGES, t
 from bot.roster import Roster, RosterError, format_problem, parse_roster
 from bot.settings import Settings, SettingsError, WebhookOptions, load_settings, peek_language
@@ -26,10 +29,6 @@ from bot.settings import Settings, SettingsError, WebhookOptions, load_settings,
 EXIT_OK = 0
 EXIT_FAILED = 1  # something broke that the operator did not cause (database error, ...)
 EXIT_USAGE = 2  # the operator's input is wrong: fix it and run again
-
-
-def _err(line: str) -> None:
-    print(line, file=sys.stderr)
 
 
 def _parser(lang: str) -> argparse.ArgumentParser:
@@ -67,6 +66,9 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     backup.add_argument("file", metavar="FILE")
     backup.add_argument("--force", action="store_true", help=t(lang, "overwrite FILE if it exists"))
 
+    survey_cli.add_parser(commands, lang)
+    report_cli.add_parser(commands, lang)
+    export_cli.add_parser(commands, lang)
     _add_demo_parser(commands, lang)
     return parser
 
@@ -112,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
             return _backup(Path(args.file), force=args.force)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "survey":
+            return survey_cli.run(args)
+        if args.command == "report":
+            return report_cli.run(args)
+        if args.command == "export":
+            return export_cli.run(args)
         return _invite(args.person, args.days)
     except SettingsError as exc:
         for line in exc.problems:
@@ -144,16 +152,8 @@ def _run(args: argparse.Namespace) -> int:
 def _roster_import(path: Path) -> int:
     settings = load_settings(require_token=False)
     lang = settings.language
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        _err(t(lang, "{file}: no such file", file=path))
-        return EXIT_USAGE
-    except UnicodeDecodeError:
-        _err(t(lang, "{file}: not UTF-8 text", file=path))
-        return EXIT_USAGE
-    except OSError as exc:
-        _err(t(lang, "{file}: cannot be read ({reason})", file=path, reason=exc.strerror or exc))
+    text = read_text(path, lang)
+    if text is None:
         return EXIT_USAGE
     try:
         roster = parse_roster(text, str(path), lang=lang)

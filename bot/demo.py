@@ -254,7 +254,9 @@ class Demo:
             await runtime.stop()
 
     async def next_deadline(self) -> JSON | None:
-        """The earliest pending deadline in the bot's database (for the page's clock)."""
+        """The earliest pending step of a request (for the page's clock, which counts down
+        to the next escalation); digests, the quarterly assessment and visits keep their
+        own, much slower time."""
         runtime = self.runtime
         if runtime is None:
             return None
@@ -262,7 +264,7 @@ class Demo:
             row = (
                 await conn.execute(
                     select(deadlines.c.due_at, deadlines.c.kind, deadlines.c.request_id)
-                    .where(deadlines.c.status == "pending")
+                    .where(deadlines.c.status == "pending", deadlines.c.request_id.is_not(None))
                     .order_by(deadlines.c.due_at, deadlines.c.id)
                     .limit(1)
                 )

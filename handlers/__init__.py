@@ -12,7 +12,18 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import buttons, desk, intake, oversight, plans, talk, views, visits
+from handlers import (
+    buttons,
+    desk,
+    intake,
+    oversight,
+    plans,
+    reports,
+    surveys,
+    talk,
+    views,
+    visits,
+)
 from handlers.errors import on_error
 
 
@@ -45,6 +56,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("resume", visits.resume),
         ("endplan", visits.end),
         ("duty", visits.duty),
+        ("report", reports.report),
+        ("figures", reports.figures),
+        ("survey", surveys.command),
     ]
     for name, callback in commands:
         app.add_handler(CommandHandler(name, callback, filters=private))

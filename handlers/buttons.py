@@ -12,7 +12,7 @@ from bot.i18n import N_, t
 from bot.textfit import shorten
 from bot.usecases import actions, oversight
 from bot.usecases.common import Refused
-from handlers import desk, intake, plans, visits
+from handlers import desk, intake, plans, surveys, visits
 from handlers.common import Context, actor_of, lang, services
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ async def on_button(update: Update, context: Context) -> None:
             text = await visits.VERBS[button.verb](update, context, button)
         elif button.verb is Verb.PLAN_FORM:
             text = await plans.on_button(update, context, button)
+        elif button.verb is Verb.SURVEY:
+            text = await surveys.on_button(update, context, button)
         else:
             text = await _lifecycle(update, context, button)
     except Refused as refused:

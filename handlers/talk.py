@@ -111,6 +111,32 @@ def help_text(lg: str, actor: Actor) -> str:
                 "on duty on a weekday (/duty mon - clears it).",
             )
         )
+        parts.append(
+            t(
+                lg,
+                "Figures: /report [period] — requests, times to take, resolve and close, "
+                "escalations, satisfaction and visits, with charts; the period is this-month "
+                "(default), last-month, 2026-11, 2026Q4 or 2026.",
+            )
+        )
+    if actor.supervisor:
+        parts.append(
+            t(
+                lg,
+                "As a supervisor: /figures [quarter] — every branch's figures, anonymised: "
+                "no names, no texts, nothing over fewer than 3 requests; for a quarter that "
+                "has ended, such as 2026Q3 (the last one by default).",
+            )
+        )
+    if actor.committee:
+        parts.append(
+            t(
+                lg,
+                "The yearly survey: /survey — the surveys and how many answered; /survey open "
+                "KEY (after `helpline survey import FILE`), /survey close KEY — results to the "
+                "committee, /survey publish KEY — results to everyone.",
+            )
+        )
     if not actor.registered:
         parts.append(
             t(

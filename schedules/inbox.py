@@ -12,8 +12,21 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.callbacks import Verb, unpack
 from storage.db import reading, writing
 from storage.tables import inbox
+
+
+def stored(update: dict[str, Any]) -> dict[str, Any]:
+    """What of an update is kept: all of it, except a survey answer's press, which would
+    tie the presser to the answer (it is handled from memory; after a crash it is not
+    replayed - the button is still there to press again)."""
+    query = update.get("callback_query")
+    data = query.get("data") if isinstance(query, dict) else None
+    button = unpack(data) if isinstance(data, str) else None
+    if button is not None and button.verb is Verb.SURVEY:
+        return {"update_id": update.get("update_id"), "redacted": "survey"}
+    return update
 
 
 async def record(conn: AsyncConnection, updates: list[dict[str, Any]], now: datetime) -> list[int]:
@@ -30,7 +43,9 @@ async def record(conn: AsyncConnection, updates: list[dict[str, Any]], now: date
         if uid in known:
             continue
         known.add(uid)
-        rows.append({"update_id": uid, "received_at": now, "status": "received", "payload": u})
+        rows.append(
+            {"update_id": uid, "received_at": now, "status": "received", "payload": stored(u)}
+        )
     if rows:
         await conn.execute(inbox.insert(), rows)
     return [int(r["update_id"]) for r in rows]
@@ -45,7 +60,10 @@ async def begin(
     if status is None:
         await conn.execute(
             inbox.insert().values(
-                update_id=update_id, received_at=now, status="processing", payload=payload
+                update_id=update_id,
+                received_at=now,
+                status="processing",
+                payload=stored(payload),
             )
         )
         return True

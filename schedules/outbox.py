@@ -28,7 +28,7 @@ from bot.clock import Clock
 from bot.i18n import t
 from schedules.telegram_calls import EDITS, call
 from storage.db import reading, writing
-from storage.tables import outbox
+from storage.tables import outbox, outbox_media
 
 log = logging.getLogger(__name__)
 
@@ -239,10 +239,13 @@ class Dispatcher:
             if message_id is None:
                 return
             payload["message_id"] = message_id
+        media = payload.get("media")
+        if media is not None:
+            payload.update(await self._media(int(media)))
         await self._limiters.get(row.chat_id).acquire()
         payload.pop("repeat", None)
         try:
-            message_id = await call(self._bot, row.method, row.chat_id, payload)
+            sent = await call(self._bot, row.method, row.chat_id, payload)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -277,7 +280,26 @@ class Dispatcher:
                 error=str(exc)[:300],
             )
             return
-        self._set(row.id, status="sent", sent_at=self._clock.now(), message_id=message_id)
+        if media is not None and sent.file_id is not None and "photo" not in payload:
+            async with writing(self._engine) as conn:  # once per picture: the rest reuse it
+                await conn.execute(
+                    update(outbox_media)
+                    .where(outbox_media.c.id == int(media), outbox_media.c.file_id.is_(None))
+                    .values(file_id=sent.file_id)
+                )
+        self._set(row.id, status="sent", sent_at=self._clock.now(), message_id=sent.message_id)
+
+    async def _media(self, media_id: int) -> dict[str, Any]:
+        """A stored picture for a photo row: its file_id once uploaded, else its bytes."""
+        async with reading(self._engine) as conn:
+            row = (
+                await conn.execute(
+                    select(outbox_media.c.file_id, outbox_media.c.png).where(
+                        outbox_media.c.id == media_id
+                    )
+                )
+            ).one()
+        return {"photo": row.file_id} if row.file_id else {"png": bytes(row.png)}
 
     async def _edited_message(self, row: Row) -> int | None:
         """The message an edit applies to, once its own send is done; else None, and the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, MessageId
@@ -13,8 +14,14 @@ def _markup(payload: dict[str, Any], bot: Bot) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup.de_json(raw, bot) if raw else None
 
 
-async def call(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> int | None:
-    """Perform the call; return the id of the message it produced (None for edits)."""
+@dataclass(frozen=True)
+class Sent:
+    message_id: int | None  # None for edits
+    file_id: str | None = None  # a photo's, to send it again without uploading it
+
+
+async def call(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> Sent:
+    """Perform the call; say which message it produced (and a photo's file_id)."""
     if method == "sendMessage":
         sent: Message | MessageId | bool = await bot.send_message(
             chat_id=chat_id, text=payload["text"], reply_markup=_markup(payload, bot)
@@ -27,11 +34,10 @@ async def call(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> 
             reply_markup=_markup(payload, bot),
         )
     elif method == "sendPhoto":
-        # A chart rendered by the bot travels in the outbox as base64 PNG; a photo already
-        # on Telegram as its file_id.
-        photo: Any = payload.get("photo") or InputFile(
-            base64.b64decode(payload["png_b64"]), filename="chart.png"
-        )
+        # A chart rendered by the bot: its bytes (loaded by the dispatcher from
+        # outbox_media), or base64 in the row; a photo already on Telegram: its file_id.
+        raw = payload.get("png") or base64.b64decode(payload.get("png_b64") or "")
+        photo: Any = payload.get("photo") or InputFile(raw, filename="chart.png")
         sent = await bot.send_photo(
             chat_id=chat_id,
             photo=photo,
@@ -45,15 +51,17 @@ async def call(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> 
             text=payload["text"],
             reply_markup=_markup(payload, bot),
         )
-        return None
+        return Sent(None)
     elif method == "editMessageReplyMarkup":
         await bot.edit_message_reply_markup(
             chat_id=chat_id, message_id=payload["message_id"], reply_markup=_markup(payload, bot)
         )
-        return None
+        return Sent(None)
     else:
         raise ValueError(f"outbox method not supported: {method}")
-    return sent.message_id if isinstance(sent, Message | MessageId) else None
+    if isinstance(sent, Message):
+        return Sent(sent.message_id, sent.photo[-1].file_id if sent.photo else None)
+    return Sent(sent.message_id if isinstance(sent, MessageId) else None)
 
 
 EDITS = frozenset({"editMessageText", "editMessageReplyMarkup"})

@@ -17,15 +17,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.tables import requests
 
-TIMED = {"taken": "take_seconds", "resolved": "resolve_seconds", "closed": "close_seconds"}
-FACT_EVENTS = {*TIMED, "reopened", "escalated"}
+# A secretary's reassignment of an open request is its first take as much as a Take is.
+TIMED = {
+    "taken": "take_seconds",
+    "reassigned": "take_seconds",
+    "resolved": "resolve_seconds",
+    "closed": "close_seconds",
+}
+FACT_EVENTS = {*TIMED, "reopened", "escalated", "alerted"}
+
+
+def _escalated(type_: str, data: dict[str, Any]) -> bool:
+    """Past level 0: escalated, or alerted above it at once (nobody at level 0 could be
+    alerted, or the sender is not in the roster)."""
+    return type_ == "escalated" or (type_ == "alerted" and int(data.get("level") or 0) > 0)
 
 
 async def apply(
     conn: AsyncConnection, changes: list[tuple[int, str, dict[str, Any]]], now: datetime
 ) -> None:
     """Record the facts that ``changes`` (request id, event type, event data) imply."""
-    escalated = sorted({rid for rid, type_, _ in changes if type_ == "escalated"})
+    escalated = sorted({rid for rid, type_, data in changes if _escalated(type_, data)})
     if escalated:
         await conn.execute(
             update(requests)
@@ -52,7 +64,7 @@ async def _timed(
     column = requests.c[TIMED[type_]]
     values: dict[str, Any] = {column.name: max(0, int((now - created).total_seconds()))}
     stmt = update(requests).where(requests.c.id == rid)
-    if type_ == "taken":
+    if column.name == "take_seconds":
         stmt = stmt.where(column.is_(None))  # the first take counts, not a later one
     if type_ == "closed":
         values["closed_by"] = "secretary" if data.get("on_behalf") else "worker"

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -173,6 +174,18 @@ outbox = Table(
     Index("ix_outbox_due", "status", "priority", "not_before", "id"),
     Index("ix_outbox_message", "chat_id", "message_id"),
     Index("ix_outbox_request", "request_id", "purpose"),
+)
+
+# A picture the outbox sends to many (a report's chart, survey results): stored once, its
+# rows refer to it by id; after the first upload Telegram's file_id is kept, so the rest
+# send the file_id instead of uploading it again.
+outbox_media = Table(
+    "outbox_media",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("png", LargeBinary, nullable=False),
+    Column("file_id", String(200)),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 deadlines = Table(
@@ -345,9 +358,9 @@ roster_events = Table(
 
 
 # The yearly survey (issue 8): questions on a 1-5 scale or multiple choice. Answers carry
-# no person and no time; ``survey_takers`` only says who was asked and who finished, so
-# nobody answers twice. A taker's answers wait in ``pending`` until the last one and are
-# then written together, so their order in ``survey_answers`` says nothing about who.
+# no person and no time; ``survey_takers`` only says who was asked, how far they are and
+# who finished, so nobody answers twice. Each answer is written as it is given (see
+# storage/survey_store.py): no row ever holds a person next to an answer.
 surveys = Table(
     "surveys",
     metadata,
@@ -370,7 +383,6 @@ survey_takers = Table(
     Column("survey_id", Integer, ForeignKey("surveys.id"), primary_key=True),
     Column("person_id", Integer, ForeignKey("people.id"), primary_key=True),
     Column("next_question", Integer, nullable=False, default=0),
-    Column("pending", JSON, nullable=False, default=list),  # answers so far, until the last
     Column("finished", Boolean, nullable=False, default=False),
 )
 

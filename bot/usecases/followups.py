@@ -11,7 +11,7 @@ from datetime import timedelta
 from bot import render
 from bot.domain.lifecycle import State
 from bot.i18n import t
-from bot.usecases import digest, visit_steps
+from bot.usecases import assessment, digest, surveys, visit_steps
 from bot.usecases.common import Ctx, notify, notify_people, retire_alerts, set_state
 from bot.usecases.escalate import escalate, escalate_many
 from bot.usecases.timing import (
@@ -217,5 +217,7 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
         RESOLVE_DUE: each(on_resolve_due),
         CONFIRM_DUE: each(on_confirm_due),
         digest.DIGEST: digest.effect(ctx),
+        assessment.ASSESSMENT: assessment.effect(ctx),
         **visit_steps.effects(ctx),
+        **surveys.effects(ctx),
     }

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain.kinds import Urgency
 from storage import request_facts
 from storage.db import write_lock
-from storage.tables import deadlines, events, inbox, outbox
+from storage.tables import deadlines, events, inbox, outbox, outbox_media
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -255,6 +255,13 @@ class UnitOfWork:
                 "delay_reported_at": None,
             },
         )
+
+    async def media(self, png: bytes) -> int:
+        """Store a picture once for many outbox rows (``{"media": id}`` in their payload)."""
+        result = await self.conn.execute(
+            outbox_media.insert().values(png=png, file_id=None, created_at=self.now)
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     async def arm(
         self,

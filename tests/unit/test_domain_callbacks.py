@@ -71,7 +71,7 @@ def test_pack_refuses_more_than_64_bytes(button: Button) -> None:
         pytest.param("t:1:a:b", id="extra-field"),
         pytest.param("T:1", id="upper-case-verb"),
         pytest.param("tt:1", id="two-letter-verb"),
-        pytest.param("q:1", id="unknown-verb"),
+        pytest.param("j:1", id="unknown-verb"),
         pytest.param("z:1:send", id="unknown-verb-with-argument"),
         pytest.param(" t:1", id="leading-space"),
         pytest.param("t:1 ", id="trailing-space"),

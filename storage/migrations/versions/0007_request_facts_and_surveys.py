@@ -70,7 +70,6 @@ def upgrade() -> None:
         sa.Column("survey_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("next_question", sa.Integer(), nullable=False),
-        sa.Column("pending", sa.JSON(), nullable=False),
         sa.Column("finished", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"], ["people.id"], name=op.f("fk_survey_takers_person_id_people")
@@ -84,40 +83,71 @@ def upgrade() -> None:
 
 def _backfill() -> None:
     """Derive the facts of requests raised before this migration from their timelines
-    (in Python, so no dialect's date arithmetic is needed)."""
+    (in Python, so no dialect's date arithmetic is needed), one request's events at a
+    time and written in batches, so a large database is upgraded in bounded memory."""
     bind = op.get_bind()
     meta = sa.MetaData()
     requests = sa.Table("requests", meta, autoload_with=bind)
     events = sa.Table("events", meta, autoload_with=bind)
-    created = {
-        r.id: r.created_at for r in bind.execute(sa.select(requests.c.id, requests.c.created_at))
-    }
-    facts: dict[int, dict[str, Any]] = {}
     rows = bind.execute(
-        sa.select(events.c.request_id, events.c.type, events.c.at, events.c.data).order_by(
-            events.c.id
+        sa.select(
+            events.c.request_id, events.c.type, events.c.at, events.c.data, requests.c.created_at
+        )
+        .join(requests, requests.c.id == events.c.request_id)
+        .where(
+            events.c.type.in_(
+                ("taken", "reassigned", "resolved", "closed", "reopened", "escalated", "alerted")
+            )
+        )
+        .order_by(events.c.request_id, events.c.id)
+    )
+    stmt = (
+        requests.update()
+        .where(requests.c.id == sa.bindparam("rid"))
+        .values(
+            take_seconds=sa.bindparam("take_seconds"),
+            resolve_seconds=sa.bindparam("resolve_seconds"),
+            close_seconds=sa.bindparam("close_seconds"),
+            closed_by=sa.bindparam("closed_by"),
+            reopen_count=sa.bindparam("reopen_count"),
+            escalated=sa.bindparam("escalated"),
         )
     )
+    batch: list[dict[str, Any]] = []
+    fact: dict[str, Any] | None = None
     for row in rows:
-        start = created.get(row.request_id)
-        if start is None:
-            continue
-        fact = facts.setdefault(row.request_id, {"reopen_count": 0, "escalated": False})
-        seconds = int((_naive(row.at) - _naive(start)).total_seconds())
-        if row.type == "taken":
-            fact.setdefault("take_seconds", seconds)
+        if fact is None or fact["rid"] != row.request_id:
+            if fact is not None:
+                batch.append(fact)
+            fact = {
+                "rid": row.request_id,
+                "take_seconds": None,
+                "resolve_seconds": None,
+                "close_seconds": None,
+                "closed_by": None,
+                "reopen_count": 0,
+                "escalated": False,
+            }
+            if len(batch) >= 5000:
+                bind.execute(stmt, batch)
+                batch = []
+        seconds = max(0, int((_naive(row.at) - _naive(row.created_at)).total_seconds()))
+        data = row.data or {}
+        if row.type in ("taken", "reassigned") and fact["take_seconds"] is None:
+            fact["take_seconds"] = seconds
         elif row.type == "resolved":
             fact["resolve_seconds"] = seconds
         elif row.type == "closed":
             fact["close_seconds"] = seconds
-            data = row.data or {}
             fact["closed_by"] = "secretary" if data.get("on_behalf") else "worker"
         elif row.type == "reopened":
             fact["reopen_count"] += 1
-        elif row.type == "escalated":
+        elif row.type == "escalated" or (row.type == "alerted" and int(data.get("level") or 0) > 0):
             fact["escalated"] = True
-    for request_id, values in facts.items():
-        bind.execute(requests.update().where(requests.c.id == request_id).values(**values))
+    if fact is not None:
+        batch.append(fact)
+    if batch:
+        bind.execute(stmt, batch)
 
 
 def _naive(value: Any) -> datetime:

@@ -1,0 +1,120 @@
+"""``/report`` and ``/figures``: a period's figures for whoever may read them.
+
+Read-only: they run on a reading connection (never the write lock, so a quarter over a
+million requests does not hold up an alert), and the charts are drawn in a worker thread
+so the bot goes on answering meanwhile.
+
+Who sees what (DESIGN.md §2): a secretary their own branches, the committee every branch
+plus the requests of senders no branch serves; both see every figure, as they see the
+requests themselves. A supervisor sees every branch anonymised - branch names only, and
+every figure over fewer than 3 requests withheld; the committee may ask for that view too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import report_charts, report_render, report_text
+from bot.domain.authz import Actor
+from bot.domain.figures import Period, Report, Span, parse_period
+from bot.domain.refusal import DomainRefusal
+from bot.i18n import N_, t
+from bot.report_charts import Chart
+from bot.usecases.common import Ctx, Refused
+from storage import report_queries
+
+
+@dataclass(frozen=True)
+class ReportView:
+    text: str
+    charts: list[Chart]
+
+
+# What a handler runs: (connection, ctx, actor, the period as written, now) -> the view.
+Work = Callable[[AsyncConnection, Ctx, Actor, str, datetime], Awaitable[ReportView]]
+
+
+def period_of(ctx: Ctx, written: str, now: datetime) -> Period:
+    """The period a user wrote, relative to today's local date; refused in their words."""
+    try:
+        return parse_period(written, now.astimezone(ctx.tz).date())
+    except DomainRefusal as error:
+        raise Refused.of(error) from None
+
+
+SUPERVISOR_PERIODS = N_(
+    "Supervisors see whole quarters that have ended, such as {example}: figures of a "
+    "month, a year or the running quarter could be set against each other to tell single "
+    "requests apart."
+)
+
+
+def supervisor_period(period: Period | None, today: date) -> Period:
+    """Only ended quarters for a supervisor (the last one by default): one granularity of
+    closed periods, so no two answers can be subtracted down to a suppressed figure."""
+    last = Period.quarter_of(today).previous()
+    if period is None:
+        return last
+    if period.span is not Span.QUARTER or period.end > today:
+        raise Refused(SUPERVISOR_PERIODS, example=last.label)
+    return period
+
+
+async def figures_of(conn: AsyncConnection, ctx: Ctx, period: Period) -> Report:
+    """Every branch's figures, the unbranched requests under their translated name."""
+    return await report_queries.period_report(
+        conn, period, ctx.tz, unbranched_name=t(ctx.lang, "Not in the roster")
+    )
+
+
+async def _view(ctx: Ctx, header: str, report: Report, *, suppress: bool) -> ReportView:
+    text = report_text.fitting(ctx.lang, header, report, suppress=suppress)
+    charts = await asyncio.to_thread(
+        report_charts.render_charts, ctx.lang, report, suppress=suppress
+    )
+    return ReportView(text, charts)
+
+
+async def report(
+    conn: AsyncConnection, ctx: Ctx, actor: Actor, written: str, now: datetime
+) -> ReportView:
+    """/report [period]: the branch's figures for its secretary, every branch's for the
+    committee."""
+    if actor.supervisor and not (actor.committee or actor.secretary_of):
+        raise Refused(
+            "Reports are for branch secretaries and the committee; "
+            "/figures shows you the anonymised figures."
+        )
+    if not (actor.committee or actor.secretary_of):
+        raise Refused("Reports are for branch secretaries and the committee.")
+    period = period_of(ctx, written, now)
+    found = await figures_of(conn, ctx, period)
+    if not actor.committee:
+        found = found.only(actor.secretary_of)
+    header = t(ctx.lang, "📊 Figures · {span}", span=report_render.span_text(found))
+    return await _view(ctx, header, found, suppress=False)
+
+
+async def figures(
+    conn: AsyncConnection, ctx: Ctx, actor: Actor, written: str, now: datetime
+) -> ReportView:
+    """/figures [period]: every branch anonymised, for supervisors (and the committee)."""
+    if not (actor.supervisor or actor.committee):
+        raise Refused("The anonymised figures are for supervisors and the committee.")
+    asked = period_of(ctx, written, now) if written.strip() else None
+    if actor.committee:
+        period = asked or period_of(ctx, written, now)
+    else:
+        period = supervisor_period(asked, now.astimezone(ctx.tz).date())
+    found = await figures_of(conn, ctx, period)
+    header = t(
+        ctx.lang,
+        "📊 Anonymised figures · {span}\nA figure over fewer than 3 requests shows n<3.",
+        span=report_render.span_text(found),
+    )
+    return await _view(ctx, header, found, suppress=True)

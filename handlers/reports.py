@@ -1,0 +1,48 @@
+"""/report and /figures: the figures as a short text, then the charts as photos."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.usecases import reports
+from bot.usecases.common import Refused
+from bot.usecases.reports import ReportView, Work
+from handlers.common import Context, actor_of, command_text, lang, reply, services
+from storage.db import reading
+
+log = logging.getLogger(__name__)
+
+
+async def _answer(update: Update, context: Context, work: Work) -> None:
+    svc = services(context)
+    actor = await actor_of(context, update)
+    message = update.effective_message
+    written = command_text(message) if message is not None else ""
+    try:
+        async with reading(svc.engine) as conn:
+            view: ReportView = await work(conn, svc.ctx, actor, written, svc.clock.now())
+    except Refused as refused:
+        await reply(update, refused.text(lang(context)))
+        return
+    await reply(update, view.text)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    for chart in view.charts:
+        try:
+            await chat.send_photo(photo=chart.png, caption=chart.caption)
+        except TelegramError as exc:  # the text has the figures; a lost picture is logged
+            log.warning("could not send a report chart: %s", exc)
+
+
+async def report(update: Update, context: Context) -> None:
+    """/report [period] — a secretary's branch, or every branch for the committee."""
+    await _answer(update, context, reports.report)
+
+
+async def figures(update: Update, context: Context) -> None:
+    """/figures [period] — every branch, anonymised (supervisors and the committee)."""
+    await _answer(update, context, reports.figures)
