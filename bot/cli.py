@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import export_cli, report_cli, survey_cli
 from bot.cli_files import err as _err
-from bot.cli_files import read_text
+from bot.cli_files import read_text, refused
 from bot.i18n import LANGUAGES, t
 from bot.roster import Roster, RosterError, format_problem, parse_roster
 from bot.settings import Settings, SettingsError, WebhookOptions, load_settings, peek_language
@@ -158,9 +158,7 @@ def _roster_import(path: Path) -> int:
     try:
         roster = parse_roster(text, str(path), lang=lang)
     except RosterError as exc:
-        for line in exc.lines():
-            _err(line)
-        _err(t(lang, "{file}: refused, nothing was changed", file=path))
+        refused(exc, path, lang)
         return EXIT_USAGE
     return asyncio.run(_import(settings, roster, path))
 

@@ -1,4 +1,4 @@
-"""Reading an input file for a `helpline` command: one translated line per way it fails."""
+"""Input files of `helpline` commands: reading one, and saying why it was refused."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from bot.i18n import t
+from bot.roster import RosterError
 
 
 def err(line: str) -> None:
@@ -23,3 +24,10 @@ def read_text(path: Path, lang: str) -> str | None:
     except OSError as exc:
         err(t(lang, "{file}: cannot be read ({reason})", file=path, reason=exc.strerror or exc))
     return None
+
+
+def refused(exc: RosterError, path: Path, lang: str) -> None:
+    """Every ``FILE:LINE: reason`` of a file refused whole, then that nothing changed."""
+    for line in exc.lines():
+        err(line)
+    err(t(lang, "{file}: refused, nothing was changed", file=path))

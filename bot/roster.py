@@ -36,6 +36,7 @@ __all__ = [
     "ShiftSpec",
     "format_problem",
     "parse_roster",
+    "yaml_problem",
 ]
 
 # Optional top-level sections kept raw (as plain data) for the features that use them.
@@ -85,16 +86,21 @@ def format_problem(filename: str, problem: RosterProblem) -> str:
     return f"{filename}:{problem.line}: {problem.message}"
 
 
+def yaml_problem(exc: YamlLoadError, lang: str) -> RosterProblem:
+    """A file that is not YAML (or writes a key twice), in the reader's words."""
+    if exc.duplicate_key is not None:
+        message = t(lang, "the key '{key}' is written twice here", key=exc.duplicate_key)
+    else:
+        message = t(lang, "this is not valid YAML: {reason}", reason=exc.reason)
+    return RosterProblem(exc.line, message)
+
+
 def parse_roster(text: str, filename: str, *, lang: str = DEFAULT_LANGUAGE) -> Roster:
     """Parse and check the roster text; raise `RosterError` listing every problem."""
     try:
         doc = load_yaml(text)
     except YamlLoadError as exc:
-        if exc.duplicate_key is not None:
-            message = t(lang, "the key '{key}' is written twice here", key=exc.duplicate_key)
-        else:
-            message = t(lang, "this is not valid YAML: {reason}", reason=exc.reason)
-        raise RosterError([RosterProblem(exc.line, message)], filename) from None
+        raise RosterError([yaml_problem(exc, lang)], filename) from None
     if doc is None:
         raise RosterError([RosterProblem(None, t(lang, "the roster file is empty"))], filename)
     if not is_mapping(doc):

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_files import err as _err
-from bot.cli_files import read_text
+from bot.cli_files import read_text, refused
 from bot.i18n import t
 from bot.settings import Settings, load_settings
 from bot.survey_file import SurveyFileError, SurveySpec, parse_survey
@@ -44,9 +44,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         spec = parse_survey(text, str(path), lang=lang)
     except SurveyFileError as exc:
-        for line in exc.lines():
-            _err(line)
-        _err(t(lang, "{file}: refused, nothing was changed", file=path))
+        refused(exc, path, lang)
         return EXIT_USAGE
     return asyncio.run(_import(settings, spec, path))
 

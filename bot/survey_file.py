@@ -33,7 +33,7 @@ from bot.domain.survey import (
     QuestionKind,
 )
 from bot.i18n import DEFAULT_LANGUAGE, t
-from bot.roster import format_problem
+from bot.roster import RosterError, yaml_problem
 from bot.roster_fields import FieldReader
 from bot.roster_model import RosterProblem
 from bot.roster_yaml import YamlLoadError, is_mapping, key_line, load_yaml
@@ -54,16 +54,9 @@ class SurveySpec:
     questions: tuple[Question, ...]
 
 
-class SurveyFileError(Exception):
-    """The survey file was refused; nothing of it may be applied."""
-
-    def __init__(self, problems: list[RosterProblem], filename: str) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.line is None, p.line or 0))
-        self.filename = filename
-        super().__init__("\n".join(self.lines()))
-
-    def lines(self) -> list[str]:
-        return [format_problem(self.filename, p) for p in self.problems]
+class SurveyFileError(RosterError):
+    """The survey file was refused; nothing of it may be applied (the same
+    ``FILE:LINE: reason`` lines as a refused roster)."""
 
 
 def parse_survey(text: str, filename: str, *, lang: str = DEFAULT_LANGUAGE) -> SurveySpec:
@@ -71,11 +64,7 @@ def parse_survey(text: str, filename: str, *, lang: str = DEFAULT_LANGUAGE) -> S
     try:
         doc = load_yaml(text)
     except YamlLoadError as exc:
-        if exc.duplicate_key is not None:
-            message = t(lang, "the key '{key}' is written twice here", key=exc.duplicate_key)
-        else:
-            message = t(lang, "this is not valid YAML: {reason}", reason=exc.reason)
-        raise SurveyFileError([RosterProblem(exc.line, message)], filename) from None
+        raise SurveyFileError([yaml_problem(exc, lang)], filename) from None
     if doc is None:
         raise SurveyFileError([RosterProblem(None, t(lang, "the file is empty"))], filename)
     if not is_mapping(doc):
