@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from telegram import Message, Update
@@ -27,6 +28,31 @@ T = TypeVar("T")
 def services(context: Context) -> Services:
     found = context.application.bot_data["services"]
     assert isinstance(found, Services)
+    return found
+
+
+def begin_step(context: Context, key: str, **fields: Any) -> None:
+    """Start a follow-up that waits for the user's next answer (a form, a visit's note)."""
+    assert context.user_data is not None
+    context.user_data[key] = {**fields, "at": services(context).clock.now().isoformat()}
+
+
+def current_step(
+    context: Context, key: str, ttl: timedelta, *, touch: bool = False
+) -> dict[str, Any] | None:
+    """The follow-up waiting under ``key``; one left alone longer than ``ttl`` is dropped,
+    so a later message is never taken for an answer to a question long forgotten.
+    ``touch``: each look keeps it alive (a form being filled in)."""
+    found = (context.user_data or {}).get(key)
+    if not isinstance(found, dict):
+        return None
+    now = services(context).clock.now()
+    if now - datetime.fromisoformat(found["at"]) > ttl:
+        assert context.user_data is not None
+        context.user_data.pop(key, None)
+        return None
+    if touch:
+        found["at"] = now.isoformat()
     return found
 
 
@@ -105,17 +131,22 @@ class Declined:
 DECLINED = Declined()
 
 
-async def attempt(
-    update: Update,
-    context: Context,
-    work: Callable[[UnitOfWork, Ctx, Actor], Awaitable[T]],
-) -> T | Declined:
-    """Run a use case as the sender in one transaction; answer a refusal in their words."""
+Work = Callable[[UnitOfWork, Ctx, Actor], Awaitable[T]]
+
+
+async def as_sender(update: Update, context: Context, work: Work[T]) -> T:
+    """Run a use case as the sender in one transaction; a refusal is raised to the caller
+    (a button's handler answers it in the callback)."""
     svc = services(context)
     actor = await actor_of(context, update)
+    async with svc.uow() as uow:
+        return await work(uow, svc.ctx, actor)
+
+
+async def attempt(update: Update, context: Context, work: Work[T]) -> T | Declined:
+    """Run a use case as the sender in one transaction; answer a refusal in their words."""
     try:
-        async with svc.uow() as uow:
-            return await work(uow, svc.ctx, actor)
+        return await as_sender(update, context, work)
     except Refused as refused:
-        await reply(update, refused.text(svc.ctx.lang))
+        await reply(update, refused.text(lang(context)))
         return DECLINED

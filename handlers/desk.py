@@ -16,6 +16,7 @@ from handlers.common import (
     Context,
     Declined,
     actor_of,
+    as_sender,
     attempt,
     command_text,
     lang,
@@ -34,20 +35,13 @@ async def show_board(update: Update, context: Context) -> None:
         await reply(update, view.text, reply_markup=markup(view.buttons, context))
 
 
-async def _run(update: Update, context: Context, work: board.Work) -> board.View:
-    svc = services(context)
-    actor = await actor_of(context, update)
-    async with svc.uow() as uow:
-        return await work(uow, svc.ctx, actor)
-
-
 async def _send(update: Update, context: Context, view: board.View) -> None:
     await reply(update, view.text, reply_markup=markup(view.buttons, context))
 
 
 async def page(update: Update, context: Context, button: Button) -> str:
     """◀ / ▶ on the board: the same message shows another page."""
-    view = await _run(
+    view = await as_sender(
         update, context, lambda uow, ctx, actor: board.board(uow, ctx, actor, button.number)
     )
     query = update.callback_query
@@ -62,7 +56,7 @@ async def page(update: Update, context: Context, button: Button) -> str:
 
 
 async def reassign_menu(update: Update, context: Context, button: Button) -> str:
-    view = await _run(
+    view = await as_sender(
         update, context, lambda uow, ctx, actor: board.choices(uow, ctx, actor, button.number)
     )
     await _send(update, context, view)

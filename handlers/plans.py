@@ -9,7 +9,7 @@ explained and asked again, and nothing is stored before Save. The form lives in
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from telegram import Update
@@ -30,7 +30,16 @@ from bot.domain.visits import (
 from bot.i18n import N_, t
 from bot.usecases import plan_admin
 from bot.usecases.common import Refused
-from handlers.common import Context, actor_of, lang, markup, reply, services
+from handlers.common import (
+    Context,
+    actor_of,
+    begin_step,
+    current_step,
+    lang,
+    markup,
+    reply,
+    services,
+)
 from storage import plan_queries as pq
 from storage import queries
 from storage.db import reading
@@ -55,20 +64,7 @@ GRACE_CHOICES = ("1d", "3d", "7d")
 def _form(context: Context) -> dict[str, Any] | None:
     """The open form; one left alone for half an hour is dropped, so a secretary's chat
     with a worker is never swallowed by a form they forgot."""
-    found = (context.user_data or {}).get(FORM)
-    if not isinstance(found, dict):
-        return None
-    now = services(context).clock.now()
-    if now - datetime.fromisoformat(found["at"]) > FORM_TTL:
-        assert context.user_data is not None
-        context.user_data.pop(FORM, None)
-        return None
-    found["at"] = now.isoformat()
-    return found
-
-
-def active(context: Context) -> bool:
-    return _form(context) is not None
+    return current_step(context, FORM, FORM_TTL, touch=True)
 
 
 def _b(arg: str) -> Button:
@@ -90,9 +86,7 @@ async def start(update: Update, context: Context) -> None:
     except Refused as refused:
         await reply(update, refused.text(lg))
         return
-    assert context.user_data is not None
-    now = services(context).clock.now().isoformat()
-    context.user_data[FORM] = {"step": "name", "branch": branch_id, "visitors": [], "at": now}
+    begin_step(context, FORM, step="name", branch=branch_id, visitors=[])
     await reply(
         update,
         t(

@@ -25,8 +25,11 @@ from handlers.common import (
     Context,
     Declined,
     actor_of,
+    as_sender,
     attempt,
+    begin_step,
     command_text,
+    current_step,
     lang,
     markup,
     media_of,
@@ -41,22 +44,8 @@ STEP = "visit_step"
 STEP_TTL = timedelta(minutes=30)
 
 
-def _remember(context: Context, kind: str, visit_id: int, **extra: Any) -> None:
-    assert context.user_data is not None
-    now = services(context).clock.now().isoformat()
-    context.user_data[STEP] = {"kind": kind, "visit": visit_id, "at": now, **extra}
-
-
 def pending_step(context: Context) -> dict[str, Any] | None:
-    step = (context.user_data or {}).get(STEP)
-    if not isinstance(step, dict):
-        return None
-    started = datetime.fromisoformat(step["at"])
-    if services(context).clock.now() - started > STEP_TTL:
-        assert context.user_data is not None
-        context.user_data.pop(STEP, None)
-        return None
-    return step
+    return current_step(context, STEP, STEP_TTL)
 
 
 async def on_step(update: Update, context: Context) -> bool:
@@ -96,7 +85,7 @@ async def on_step(update: Update, context: Context) -> bool:
         )
         done_text = t(lg, "Postponed to {day}.", day=plan_render.day_text(lg, day))
     try:
-        await _run(update, context, work)
+        await as_sender(update, context, work)
     except Refused as refused:
         if refused.msgid not in visit_actions.RETRYABLE:
             context.user_data.pop(STEP, None)
@@ -107,16 +96,9 @@ async def on_step(update: Update, context: Context) -> bool:
     return True
 
 
-async def _run(update: Update, context: Context, work: Any) -> Any:
-    svc = services(context)
-    actor = await actor_of(context, update)
-    async with svc.uow() as uow:
-        return await work(uow, svc.ctx, actor)
-
-
 async def press_done(update: Update, context: Context, button: Button) -> str:
-    await _run(update, context, lambda u, c, a: visit_actions.done(u, c, a, button.number))
-    _remember(context, "note", button.number)
+    await as_sender(update, context, lambda u, c, a: visit_actions.done(u, c, a, button.number))
+    begin_step(context, STEP, kind="note", visit=button.number)
     lg = lang(context)
     await reply(
         update,
@@ -132,7 +114,7 @@ async def press_done(update: Update, context: Context, button: Button) -> str:
 async def press_postpone(update: Update, context: Context, button: Button) -> str:
     lg = lang(context)
     if button.arg is None:
-        days = await _run(
+        days = await as_sender(
             update,
             context,
             lambda u, c, a: visit_actions.postpone_choices(u, a, button.number),
@@ -147,18 +129,18 @@ async def press_postpone(update: Update, context: Context, button: Button) -> st
         day = datetime.strptime(button.arg, "%Y%m%d").date()
     except ValueError:
         return t(lg, "This button is no longer valid.")
-    days = await _run(
+    days = await as_sender(
         update, context, lambda u, c, a: visit_actions.postpone_choices(u, a, button.number)
     )
     if day not in days:
         raise Refused("{day} is not within the visit's grace period.", day=day.isoformat())
-    _remember(context, "postpone", button.number, day=day.isoformat())
+    begin_step(context, STEP, kind="postpone", visit=button.number, day=day.isoformat())
     await reply(update, t(lg, "Why is it postponed? Send one line."))
     return t(lg, "OK")
 
 
 async def press_decline(update: Update, context: Context, button: Button) -> str:
-    await _run(update, context, lambda u, c, a: visit_actions.decline(u, c, a, button.number))
+    await as_sender(update, context, lambda u, c, a: visit_actions.decline(u, c, a, button.number))
     return t(lang(context), "The secretary has been told.")
 
 
@@ -166,7 +148,7 @@ async def press_assign(update: Update, context: Context, button: Button) -> str:
     lg = lang(context)
     if not (button.arg or "").isdigit():
         return t(lg, "This button is no longer valid.")
-    name = await _run(
+    name = await as_sender(
         update,
         context,
         lambda u, c, a: visit_actions.assign(u, c, a, button.number, int(button.arg or 0)),

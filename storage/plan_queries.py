@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.durations import parse_duration
@@ -48,7 +48,7 @@ class Plan:
     visitor_ids: tuple[int, ...] = ()
 
     @property
-    def grace_period(self) -> Any:
+    def grace_period(self) -> timedelta:
         return parse_duration(self.grace)
 
 
@@ -299,15 +299,6 @@ async def plan_history(conn: AsyncConnection, plan_id: int, limit: int = 40) -> 
         )
     ).all()
     return list(reversed(rows))
-
-
-async def pending_deadline_ids(conn: AsyncConnection, visit_ids: list[int], *kinds: str) -> Any:
-    stmt = select(deadlines.c.id).where(
-        deadlines.c.visit_id.in_(visit_ids), deadlines.c.status == "pending"
-    )
-    if kinds:
-        stmt = stmt.where(and_(deadlines.c.kind.in_(kinds)))
-    return list(await conn.scalars(stmt))
 
 
 async def cancel_upcoming(conn: AsyncConnection, plan_id: int, now: datetime) -> int:

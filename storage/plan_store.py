@@ -141,7 +141,7 @@ async def apply_plans(
         if revive:
             await _event(conn, row.id, "resumed", now, {"source": SOURCE_FILE, "reason": BACK})
         if REARM.intersection(fields):
-            counts.cancelled_visits += await _cancel_upcoming(conn, row.id, now)
+            counts.cancelled_visits += await cancel_upcoming(conn, row.id, now)
         counts.updated += 1
 
     in_file = {spec.key for spec in roster.plans}
@@ -154,7 +154,7 @@ async def apply_plans(
             .values(state=PlanState.ENDED.value, updated_at=now)
         )
         await _event(conn, row.id, "ended", now, {"reason": REMOVED})
-        counts.cancelled_visits += await _cancel_upcoming(conn, row.id, now, ending=True)
+        counts.cancelled_visits += await cancel_upcoming(conn, row.id, now)
         counts.ended += 1
     return counts, overridden
 
@@ -246,14 +246,6 @@ async def _event(
     await conn.execute(
         insert(plan_events).values(plan_id=plan_id, at=now, type=type_, actor_id=None, data=data)
     )
-
-
-async def _cancel_upcoming(
-    conn: AsyncConnection, plan_id: int, now: datetime, *, ending: bool = False
-) -> int:
-    """Cancel what of the plan has not begun (see ``plan_queries.cancel_upcoming``), so the
-    bot plans its next visit from the file's new definition."""
-    return await cancel_upcoming(conn, plan_id, now)
 
 
 # --- the rota ------------------------------------------------------------------------

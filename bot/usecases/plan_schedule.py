@@ -221,13 +221,3 @@ async def cancel_visits(uow: UnitOfWork, plan_id: int) -> None:
     """A pause or an end: what has not begun is cancelled (``cancel_upcoming``)."""
     await uow.flush(deadlines)
     await pq.cancel_upcoming(uow.conn, plan_id, uow.now)
-
-
-async def disarm_visit(uow: UnitOfWork, visit_id: int, *kinds: str) -> None:
-    await uow.flush(deadlines)
-    stmt = update(deadlines).where(
-        deadlines.c.visit_id == visit_id, deadlines.c.status == "pending"
-    )
-    if kinds:
-        stmt = stmt.where(deadlines.c.kind.in_(kinds))
-    await uow.conn.execute(stmt.values(status="cancelled", fired_at=uow.now))

@@ -291,10 +291,15 @@ class UnitOfWork:
 
     async def disarm(self, request_id: int, *kinds: str) -> None:
         """Cancel the request's pending deadlines (of the given kinds, or all)."""
+        await self._disarm(deadlines.c.request_id == request_id, kinds)
+
+    async def disarm_visit(self, visit_id: int, *kinds: str) -> None:
+        """Cancel a care-plan visit's pending steps (of the given kinds, or all)."""
+        await self._disarm(deadlines.c.visit_id == visit_id, kinds)
+
+    async def _disarm(self, owner: Any, kinds: tuple[str, ...]) -> None:
         await self.flush(deadlines)
-        stmt = update(deadlines).where(
-            deadlines.c.request_id == request_id, deadlines.c.status == "pending"
-        )
+        stmt = update(deadlines).where(owner, deadlines.c.status == "pending")
         if kinds:
             stmt = stmt.where(deadlines.c.kind.in_(kinds))
         await self.conn.execute(stmt.values(status="cancelled", fired_at=self.now))

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from bot import plan_render
 from bot.domain.authz import Actor
 from bot.domain.visits import (
+    VISIT_NOTE_LIMIT,
     PlanFieldError,
     VisitState,
     check_note,
@@ -28,7 +29,6 @@ from bot.usecases.plan_schedule import (
     VISIT_ESCALATE,
     VISIT_GRACE,
     VISIT_REMIND,
-    disarm_visit,
     morning,
     plan_event,
     today,
@@ -100,7 +100,7 @@ async def done(uow: UnitOfWork, ctx: Ctx, actor: Actor, visit_id: int) -> VisitC
     if moved.rowcount != 1:
         raise Refused("This visit changed in the meantime; look again with /visits.")
     # Its visit-day step stays: it still plans the following visit.
-    await disarm_visit(uow, visit_id, VISIT_REMIND, VISIT_GRACE, VISIT_ESCALATE)
+    await uow.disarm_visit(visit_id, VISIT_REMIND, VISIT_GRACE, VISIT_ESCALATE)
     await plan_event(uow, case.plan.id, "done", visit_id=visit_id, actor_id=actor.person_id)
     if case.visit.state is VisitState.MISSED:  # the secretary was told it was missed
         await tell(
@@ -132,7 +132,7 @@ async def add_note(
     if visit is None or visit.state is not VisitState.DONE or visit.visitor_id != actor.person_id:
         raise Refused(NOT_YOURS)
     try:
-        cleaned = check_note(note, limit=2000)
+        cleaned = check_note(note, limit=VISIT_NOTE_LIMIT)
         check_photo(photo_size)
     except PlanFieldError as error:
         raise Refused.of(error) from None
@@ -180,7 +180,7 @@ async def postpone(
     await uow.conn.execute(
         update(visits).where(visits.c.id == visit_id).values(due_on=day, updated_at=uow.now)
     )
-    await disarm_visit(uow, visit_id, VISIT_REMIND)
+    await uow.disarm_visit(visit_id, VISIT_REMIND)
     await uow.arm(
         VISIT_REMIND, datetime.combine(day, await morning(uow), uow.tz), visit_id=visit_id
     )
