@@ -40,7 +40,7 @@ async def ensure_armed(uow: UnitOfWork) -> None:
 
 
 async def _arm_next(uow: UnitOfWork) -> None:
-    policy = await queries.load_policy(uow.conn, uow.tz)
+    policy = await uow.policy()
     if policy.digest_at is None:
         return
     calendar = policy.calendar or WorkCalendar(uow.tz)
@@ -178,7 +178,7 @@ def effect(ctx: Ctx) -> Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]:
     """The deadline effect: today's digests, then the next working day's deadline."""
 
     async def on_digest(uow: UnitOfWork, due: list[Deadline]) -> None:
-        if (await queries.load_policy(uow.conn, uow.tz)).digest_at is None:
+        if (await uow.policy()).digest_at is None:
             return  # the roster dropped its digest: the chain ends here
         await send_digests(uow, ctx)
         await _arm_next(uow)

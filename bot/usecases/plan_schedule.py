@@ -23,7 +23,6 @@ from bot.domain.visits import PlanState, VisitState, during_day, visit_times
 from bot.domain.worktime import WorkCalendar
 from bot.usecases.uow import UnitOfWork
 from storage import plan_queries as pq
-from storage import queries
 from storage.plan_queries import VISIT_AHEAD, VISIT_DAY, Plan, Visit
 from storage.tables import care_plans, deadlines, plan_events, visits
 
@@ -44,7 +43,7 @@ class Planned:
 
 async def calendar(uow: UnitOfWork) -> WorkCalendar:
     """The roster's working time, or 08:30-17:30 Monday to Friday."""
-    policy = await queries.load_policy(uow.conn, uow.tz)
+    policy = await uow.policy()
     return policy.calendar or WorkCalendar(uow.tz)
 
 

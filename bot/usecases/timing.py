@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from bot.domain.worktime import WorkCalendar
 from bot.usecases.uow import UnitOfWork
-from storage import queries
 from storage.queries import Request
 
 # Deadline kinds that run while a request is taken or resolved.
@@ -21,8 +20,7 @@ async def calendar(uow: UnitOfWork, req: Request) -> WorkCalendar | None:
     """The working calendar, if this request counts working time."""
     if not req.chain.working_time:
         return None
-    tz = uow.tz
-    return (await queries.load_policy(uow.conn, tz)).calendar
+    return (await uow.policy()).calendar
 
 
 async def due_after(uow: UnitOfWork, req: Request, since: datetime, wait: timedelta) -> datetime:

@@ -19,7 +19,8 @@ from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.kinds import Urgency
-from storage import request_facts
+from bot.domain.policy import Policy
+from storage import queries, request_facts
 from storage.db import write_lock
 from storage.tables import deadlines, events, inbox, outbox, outbox_media
 
@@ -134,6 +135,7 @@ class UnitOfWork:
             {outbox: [], events: [], deadlines: []} if batch else None
         )
         self._facts: list[tuple[int, str, dict[str, Any]]] | None = [] if batch else None
+        self._policy: Policy | None = None
 
     @property
     def conn(self) -> AsyncConnection:
@@ -181,6 +183,13 @@ class UnitOfWork:
                 self._wakeups.outbox_changed()
             if self._earliest is not None:
                 self._wakeups.deadline_armed(self._earliest)
+
+    async def policy(self) -> Policy:
+        """The roster's timing policy, read once per transaction: a batch of a thousand
+        reminders or escalations asks for it a thousand times."""
+        if self._policy is None:
+            self._policy = await queries.load_policy(self.conn, self.tz)
+        return self._policy
 
     async def flush(self, *tables: Table) -> None:
         """Write out appended rows (of ``tables``, or all) that are still buffered."""
