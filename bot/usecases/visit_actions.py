@@ -4,6 +4,7 @@ presses and what state the visit is in, so a stale or forged button changes noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -65,12 +66,28 @@ class VisitCase:
     plan: Plan
 
 
-async def _load(uow: UnitOfWork, actor: Actor, visit_id: int) -> VisitCase:
+def _logs(actor: Actor, case: VisitCase) -> bool:
+    plan = case.plan
+    return may_log(
+        actor, plan.branch_id, plan.visitor_ids, case.visit.assignee_id, plan.remind_on_duty
+    )
+
+
+def _steers(actor: Actor, case: VisitCase) -> bool:
+    return steers_plan(actor, case.plan.branch_id)
+
+
+async def _load(
+    uow: UnitOfWork,
+    actor: Actor,
+    visit_id: int,
+    allowed: Callable[[Actor, VisitCase], bool] = _logs,
+) -> VisitCase:
+    """The visit and its plan, if ``actor`` may act on it; the same refusal otherwise as
+    for a visit that does not exist."""
     visit = await pq.visit_by_id(uow.conn, visit_id)
     plan = (await pq.plans_by_ids(uow.conn, [visit.plan_id])).get(visit.plan_id) if visit else None
-    if visit is None or plan is None:
-        raise Refused(NOT_YOURS)
-    if not may_log(actor, plan.branch_id, plan.visitor_ids, visit.assignee_id, plan.remind_on_duty):
+    if visit is None or plan is None or not allowed(actor, VisitCase(visit, plan)):
         raise Refused(NOT_YOURS)
     return VisitCase(visit, plan)
 
@@ -239,11 +256,8 @@ async def decline(uow: UnitOfWork, ctx: Ctx, actor: Actor, visit_id: int) -> Vis
 
 async def assign(uow: UnitOfWork, ctx: Ctx, actor: Actor, visit_id: int, person_id: int) -> str:
     """The secretary gives the visit to ``person_id``, who is reminded at once."""
-    visit = await pq.visit_by_id(uow.conn, visit_id)
-    plan = (await pq.plans_by_ids(uow.conn, [visit.plan_id])).get(visit.plan_id) if visit else None
-    if visit is None or plan is None or not steers_plan(actor, plan.branch_id):
-        raise Refused(NOT_YOURS)
-    case = VisitCase(visit, plan)
+    case = await _load(uow, actor, visit_id, _steers)
+    plan = case.plan
     _still_open(case)
     if person_id not in {pid for pid, _ in await assignable(uow, plan, set())}:
         raise Refused("That person is not in this branch, or cannot be reached.")

@@ -84,23 +84,8 @@ async def send_reminders(
         visit.due_on,
         today(uow),
     )
-    told = []
-    later = await not_before(uow, working_days=False)
-    for person in people:
-        assert person.telegram_id is not None
-        await uow.send(
-            Send(
-                chat_id=person.telegram_id,
-                method="sendMessage",
-                payload=render.text_message(text, plan_render.visit_buttons(ctx.lang, visit.id)),
-                priority=Priority.LOW,
-                purpose="visit-reminder",
-                recipient_id=person.id,
-            ),
-            not_before=later,
-        )
-        told.append(person.id)
-    return told
+    buttons = plan_render.visit_buttons(ctx.lang, visit.id)
+    return await tell(uow, people, text, buttons=buttons, purpose="visit-reminder")
 
 
 async def tell(
