@@ -13,7 +13,7 @@ import contextlib
 import importlib
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import export_cli, report_cli, survey_cli
 from bot.cli_files import err as _err
 from bot.cli_files import read_text, refused
+from bot.clock import Clock, SystemClock
 from bot.i18n import LANGUAGES, t
 from bot.roster import Roster, RosterError, format_problem, parse_roster
 from bot.settings import Settings, SettingsError, WebhookOptions, load_settings, peek_language
@@ -98,18 +99,23 @@ def _add_demo_parser(commands: Any, lang: str) -> None:
     demo.add_argument("--language", choices=LANGUAGES, help=label("cli_language"))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``helpline`` command; returns the exit status."""
+def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
+    """Entry point of the ``helpline`` command; returns the exit status.
+
+    ``clock`` is what the subcommands that stamp something (an invite's expiry, an import,
+    a report's "made at") read: the system clock, unless a test names its own instant.
+    """
     lang = peek_language()
     try:
         args = _parser(lang).parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    args.clock = clock or SystemClock()
     try:
         if args.command == "run":
             return _run(args)
         if args.command == "roster":
-            return _roster_import(Path(args.file))
+            return _roster_import(Path(args.file), args.clock)
         if args.command == "backup":
             return _backup(Path(args.file), force=args.force)
         if args.command == "demo":
@@ -120,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             return report_cli.run(args)
         if args.command == "export":
             return export_cli.run(args)
-        return _invite(args.person, args.days)
+        return _invite(args.person, args.days, args.clock)
     except SettingsError as exc:
         for line in exc.problems:
             _err(line)
@@ -149,7 +155,7 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _roster_import(path: Path) -> int:
+def _roster_import(path: Path, clock: Clock) -> int:
     settings = load_settings(require_token=False)
     lang = settings.language
     text = read_text(path, lang)
@@ -160,10 +166,10 @@ def _roster_import(path: Path) -> int:
     except RosterError as exc:
         refused(exc, path, lang)
         return EXIT_USAGE
-    return asyncio.run(_import(settings, roster, path))
+    return asyncio.run(_import(settings, roster, path, clock.now()))
 
 
-async def _import(settings: Settings, roster: Roster, path: Path) -> int:
+async def _import(settings: Settings, roster: Roster, path: Path, now: datetime) -> int:
     from storage.db import make_engine, migrate
     from storage.roster_store import import_roster
 
@@ -171,7 +177,7 @@ async def _import(settings: Settings, roster: Roster, path: Path) -> int:
     engine = make_engine(settings.db)
     try:
         await migrate(engine)
-        report = await import_roster(engine, roster, now=datetime.now(UTC))
+        report = await import_roster(engine, roster, now=now)
     except RosterError as exc:  # problems only the database can reveal (none yet)
         for problem in exc.problems:
             _err(format_problem(str(path), problem))
@@ -246,20 +252,19 @@ async def _import(settings: Settings, roster: Roster, path: Path) -> int:
     return EXIT_OK
 
 
-def _invite(key: str, days: int) -> int:
+def _invite(key: str, days: int, clock: Clock) -> int:
     settings = load_settings(require_token=False)
     if days < 1:
         _err(t(settings.language, "--days must be at least 1"))
         return EXIT_USAGE
-    return asyncio.run(_make_invite(settings, key, timedelta(days=days)))
+    return asyncio.run(_make_invite(settings, key, timedelta(days=days), clock.now()))
 
 
-async def _make_invite(settings: Settings, key: str, ttl: timedelta) -> int:
+async def _make_invite(settings: Settings, key: str, ttl: timedelta, now: datetime) -> int:
     from storage.db import make_engine, migrate
     from storage.invites import create_invite, person_id_by_key
 
     lang = settings.language
-    now = datetime.now(UTC)
     engine = make_engine(settings.db)
     try:
         await migrate(engine)

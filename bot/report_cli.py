@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             args.period,
             Path(args.out),
             suppress=not args.internal,
-            now=datetime.now(UTC),
+            now=args.clock.now(),
         )
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
     except SurveyFileError as exc:
         refused(exc, path, lang)
         return EXIT_USAGE
-    return asyncio.run(_import(settings, spec, path))
+    return asyncio.run(_import(settings, spec, path, args.clock.now()))
 
 
-async def _import(settings: Settings, spec: SurveySpec, path: Path) -> int:
+async def _import(settings: Settings, spec: SurveySpec, path: Path, now: datetime) -> int:
     from bot import survey_render
     from storage.db import make_engine, migrate, writing
     from storage.survey_store import Imported, import_survey
@@ -59,7 +59,7 @@ async def _import(settings: Settings, spec: SurveySpec, path: Path) -> int:
     try:
         await migrate(engine)
         async with writing(engine) as conn:
-            outcome, state = await import_survey(conn, spec, datetime.now(UTC))
+            outcome, state = await import_survey(conn, spec, now)
     except SQLAlchemyError as exc:
         _err(t(lang, "database error, nothing was changed: {reason}", reason=exc))
         return EXIT_FAILED

@@ -1,12 +1,14 @@
 """End-to-end harness: the real PTB Application against the sandbox Bot API over HTTP.
 
-The clock is fake: time moves only when a test says so, and deadlines fire when the test
-calls ``world.advance``; delivery and handlers run for real.
+The clock is fake: it starts at an instant the test names (``moment``, by default
+``tests.moments.QUIET``; never today), time moves only when a test says so, and deadlines
+fire when the test calls ``world.advance``; delivery and handlers run for real.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +26,7 @@ from sandbox import SandboxServer
 from sandbox.users import SimUser
 from storage.db import make_engine, migrate
 from storage.roster_store import import_roster
+from tests.moments import DEC_1_MORNING, QUIET
 
 ROSTER = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
 
@@ -133,18 +136,19 @@ def read_timeout() -> float:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, language: str, read_timeout: float) -> AsyncIterator[World]:
-    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+def moment() -> datetime:
+    """Where the world's clock starts; a test names another with parametrize("moment")."""
+    return QUIET
+
+
+@asynccontextmanager
+async def world_at(tmp_path: Path, start: datetime, **options: Any) -> AsyncIterator[World]:
+    """The sandbox, the example roster and the bot, with a fake clock at ``start``."""
+    clock = FakeClock(start.astimezone(UTC))
     async with SandboxServer(bot_username="helpline_bot") as server:
         for telegram_id, name in NAMES.items():
             server.user(telegram_id, name)
-        runtime = await seeded_runtime(
-            server,
-            tmp_path / "helpline.db",
-            clock=clock,
-            language=language,
-            read_timeout=read_timeout,
-        )
+        runtime = await seeded_runtime(server, tmp_path / "helpline.db", clock=clock, **options)
         world = World(server, runtime, clock)
         try:
             yield world
@@ -152,20 +156,16 @@ async def world(tmp_path: Path, language: str, read_timeout: float) -> AsyncIter
             await world.runtime.stop()  # a test may have restarted it
 
 
-# Tuesday 2026-12-01, 08:00 in Shanghai: plan and rota tests need a known weekday and date.
-DEC_1_MORNING = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+@pytest.fixture
+async def world(
+    tmp_path: Path, moment: datetime, language: str, read_timeout: float
+) -> AsyncIterator[World]:
+    async with world_at(tmp_path, moment, language=language, read_timeout=read_timeout) as world:
+        yield world
 
 
 @pytest.fixture
 async def dated(tmp_path: Path) -> AsyncIterator[World]:
-    """A world whose fake clock starts at ``DEC_1_MORNING`` instead of now."""
-    clock = FakeClock(DEC_1_MORNING)
-    async with SandboxServer(bot_username="helpline_bot") as server:
-        for telegram_id, name in NAMES.items():
-            server.user(telegram_id, name)
-        runtime = await seeded_runtime(server, tmp_path / "helpline.db", clock=clock)
-        world = World(server, runtime, clock)
-        try:
-            yield world
-        finally:
-            await world.runtime.stop()
+    """A world whose fake clock starts at ``DEC_1_MORNING``, the day the plans begin."""
+    async with world_at(tmp_path, DEC_1_MORNING) as world:
+        yield world

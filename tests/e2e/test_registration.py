@@ -67,7 +67,7 @@ async def test_cli_invite_code_binds_and_expired_codes_are_refused(
     monkeypatch.setenv("HELPLINE_DB", settings.db)
     monkeypatch.setenv("HELPLINE_LANGUAGE", "en")
     monkeypatch.setenv("HELPLINE_BOT_USERNAME", "helpline_bot")
-    assert await asyncio.to_thread(main, ["invite", "zheng", "--days", "1"]) == 0
+    assert await asyncio.to_thread(main, ["invite", "zheng", "--days", "1"], world.clock) == 0
     printed = capsys.readouterr().out
     code = re.search(r"start=([A-Za-z0-9_-]+)", printed)
     assert code is not None

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.backup import BackupError, backup, sqlite_path
-from bot.cli import main
 from storage.db import make_engine, migrate
+from tests.moments import helpline
 
 REQUEST_SQL = (
     "INSERT INTO requests (kind, urgency, state, requester_chat_id, requester_name,"
@@ -101,7 +101,7 @@ def test_backup_while_writing_is_a_consistent_copy(
     writer.wait_for(50)
     before = writer.done
     target = tmp_path / "copy.db"
-    assert main(["backup", str(target)]) == 0
+    assert helpline(["backup", str(target)]) == 0
     after = writer.done
     writer.wait_for(after + 50)  # the live database kept taking writes
     out = capsys.readouterr()
@@ -136,7 +136,7 @@ def test_backup_refuses_to_overwrite_unless_forced(
 ) -> None:
     target = tmp_path / "old.db"
     target.write_bytes(b"yesterday's backup")
-    assert main(["backup", str(target)]) == 2
+    assert helpline(["backup", str(target)]) == 2
     out = capsys.readouterr()
     assert out.out == ""
     assert out.err.strip() == (
@@ -144,7 +144,7 @@ def test_backup_refuses_to_overwrite_unless_forced(
     )
     assert target.read_bytes() == b"yesterday's backup"
 
-    assert main(["backup", "--force", str(target)]) == 0
+    assert helpline(["backup", "--force", str(target)]) == 0
     assert "0 requests in the copy" in capsys.readouterr().out
     with sqlite3.connect(target) as copy:
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -154,7 +154,7 @@ def test_backup_of_the_live_file_onto_itself_is_refused(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     size = db.stat().st_size
-    assert main(["backup", "--force", str(db)]) == 2
+    assert helpline(["backup", "--force", str(db)]) == 2
     assert capsys.readouterr().err.strip() == f"{db}: is the live database itself"
     assert db.stat().st_size == size
 
@@ -169,7 +169,7 @@ def test_backup_refuses_a_database_that_is_not_an_sqlite_file(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HELPLINE_LANGUAGE", "en")
     monkeypatch.setenv("HELPLINE_DB", url)
-    assert main(["backup", str(tmp_path / "copy.db")]) == 2
+    assert helpline(["backup", str(tmp_path / "copy.db")]) == 2
     err = capsys.readouterr().err.strip()
     assert err == (
         f"HELPLINE_DB: '{url}' is not an SQLite file; back it up with that database's own tools"
@@ -180,16 +180,16 @@ def test_backup_refuses_a_database_that_is_not_an_sqlite_file(
 def test_backup_of_a_missing_database_or_into_a_missing_directory(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["backup", str(tmp_path / "no" / "such" / "dir.db")]) == 2
+    assert helpline(["backup", str(tmp_path / "no" / "such" / "dir.db")]) == 2
     assert "the directory does not exist" in capsys.readouterr().err
     monkeypatch.setenv("HELPLINE_DB", str(tmp_path / "never.db"))
-    assert main(["backup", str(tmp_path / "copy.db")]) == 2
+    assert helpline(["backup", str(tmp_path / "copy.db")]) == 2
     assert "does not exist; there is nothing to back up" in capsys.readouterr().err
     assert not (tmp_path / "never.db").exists()
     not_a_db = tmp_path / "notes.txt"
     not_a_db.write_text("just text, no database here\n" * 100)
     monkeypatch.setenv("HELPLINE_DB", str(not_a_db))
-    assert main(["backup", str(tmp_path / "copy.db")]) == 2
+    assert helpline(["backup", str(tmp_path / "copy.db")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"{not_a_db}: not an SQLite database") and "\n" not in err
     assert not (tmp_path / "copy.db").exists()

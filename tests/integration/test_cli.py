@@ -1,4 +1,4 @@
-"""The ``helpline`` command, called in-process through ``main(argv)``."""
+"""The ``helpline`` command, called in-process at a named instant (``tests.moments.helpline``)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
 from bot.settings import Settings, WebhookOptions
 from storage.db import make_engine
 from storage.tables import invites, people
+from tests.moments import helpline
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
 TOKEN = "123456:ABC-def_ghi"
@@ -39,12 +39,12 @@ DumpFile = Callable[[Path], Any]
 def test_roster_import_prints_report_and_is_idempotent(
     env: Path, capsys: pytest.CaptureFixture[str], dump_file: DumpFile
 ) -> None:
-    assert main(["roster", "import", str(EXAMPLE)]) == 0
+    assert helpline(["roster", "import", str(EXAMPLE)]) == 0
     out = capsys.readouterr()
     assert "imported" in out.out and "12 new" in out.out and out.err == ""
     assert len(out.out.strip().splitlines()) <= 2
     before = dump_file(env)
-    assert main(["roster", "import", str(EXAMPLE)]) == 0
+    assert helpline(["roster", "import", str(EXAMPLE)]) == 0
     assert "already up to date" in capsys.readouterr().out
     assert dump_file(env) == before
 
@@ -52,7 +52,7 @@ def test_roster_import_prints_report_and_is_idempotent(
 def test_bad_roster_is_refused_with_lines_and_changes_nothing(
     env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], dump_file: DumpFile
 ) -> None:
-    assert main(["roster", "import", str(EXAMPLE)]) == 0
+    assert helpline(["roster", "import", str(EXAMPLE)]) == 0
     before = dump_file(env)
     bad = tmp_path / "bad.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -63,7 +63,7 @@ def test_bad_roster_is_refused_with_lines_and_changes_nothing(
         encoding="utf-8",
     )
     capsys.readouterr()
-    assert main(["roster", "import", str(bad)]) == 2
+    assert helpline(["roster", "import", str(bad)]) == 2
     out = capsys.readouterr()
     assert out.out == ""
     lines = out.err.strip().splitlines()
@@ -75,12 +75,12 @@ def test_bad_roster_is_refused_with_lines_and_changes_nothing(
 
 
 def test_missing_roster_file(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["roster", "import", "nope.yaml"]) == 2
+    assert helpline(["roster", "import", "nope.yaml"]) == 2
     assert capsys.readouterr().err.strip() == "nope.yaml: no such file"
 
 
 def test_run_without_token_is_a_clean_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run"]) == 2
+    assert helpline(["run"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "HELPLINE_BOT_TOKEN is not set; put the token BotFather gave you"
 
@@ -90,7 +90,7 @@ def test_run_reports_every_bad_setting(
 ) -> None:
     monkeypatch.setenv("HELPLINE_TIMEZONE", "Mars/Olympus")
     monkeypatch.setenv("HELPLINE_API_URL", "nowhere")
-    assert main(["run"]) == 2
+    assert helpline(["run"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 3
 
 
@@ -100,10 +100,10 @@ def test_run_hands_settings_and_webhook_to_the_app(monkeypatch: pytest.MonkeyPat
     fake.run_bot = lambda settings, webhook: calls.append((settings, webhook))  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "bot.app", fake)
     monkeypatch.setenv("HELPLINE_BOT_TOKEN", TOKEN)
-    assert main(["run"]) == 0
+    assert helpline(["run"]) == 0
     assert calls[-1][1] is None
     argv = ["run", "--webhook-url", "https://bot.example.com/hook", "--port", "9000"]
-    assert main([*argv, "--secret-token", "s3cret"]) == 0
+    assert helpline([*argv, "--secret-token", "s3cret"]) == 0
     assert calls[-1][1] == WebhookOptions(
         "https://bot.example.com/hook", "127.0.0.1", 9000, "s3cret"
     )
@@ -113,20 +113,20 @@ def test_run_refuses_a_plain_http_webhook(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("HELPLINE_BOT_TOKEN", TOKEN)
-    assert main(["run", "--webhook-url", "http://bot.example.com/hook"]) == 2
+    assert helpline(["run", "--webhook-url", "http://bot.example.com/hook"]) == 2
     assert capsys.readouterr().err.startswith("--webhook-url")
 
 
 def test_invite_prints_code_or_link(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["roster", "import", str(EXAMPLE)]) == 0
+    assert helpline(["roster", "import", str(EXAMPLE)]) == 0
     capsys.readouterr()
-    assert main(["invite", "zheng"]) == 0
+    assert helpline(["invite", "zheng"]) == 0
     out = capsys.readouterr().out
     assert "send /start " in out
     monkeypatch.setenv("HELPLINE_BOT_USERNAME", "@port_helpline_bot")
-    assert main(["invite", "zheng", "--days", "3"]) == 0
+    assert helpline(["invite", "zheng", "--days", "3"]) == 0
     out = capsys.readouterr().out
     assert "https://t.me/port_helpline_bot?start=" in out
     codes = {row.code for row in dump_rows(env)}
@@ -147,11 +147,11 @@ def dump_rows(db: Path) -> Any:
 
 
 def test_invite_unknown_person(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["invite", "nobody"]) == 2
+    assert helpline(["invite", "nobody"]) == 2
     assert "'nobody'" in capsys.readouterr().err
 
 
 def test_usage_error_returns_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bogus"]) == 2
-    assert main(["invite", "li", "--days", "0"]) == 2
+    assert helpline(["bogus"]) == 2
+    assert helpline(["invite", "li", "--days", "0"]) == 2
     capsys.readouterr()

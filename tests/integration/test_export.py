@@ -17,11 +17,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.cli import main
 from bot.roster import parse_roster
 from storage.db import make_engine, migrate
 from storage.roster_store import import_roster
 from storage.tables import events, people, requests
+from tests.moments import helpline
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
 CHAIN = {"waits": [120, 180], "repeat": 300}
@@ -272,7 +272,7 @@ def seeded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, int]:
 
 
 def export(*args: str) -> int:
-    return main(["export", "--from", "2026-12-01", "--to", "2026-12-31", *args])
+    return helpline(["export", "--from", "2026-12-01", "--to", "2026-12-31", *args])
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -523,7 +523,7 @@ def test_bad_input_is_refused_in_one_line_and_writes_nothing(
     Path("folder.xlsx").mkdir()
     before = _files(tmp_path)
     live = Path("live.db").read_bytes()
-    assert main(["export", *argv]) == 2
+    assert helpline(["export", *argv]) == 2
     out = capsys.readouterr()
     assert out.out == "" and len(out.err.strip().splitlines()) == 1, out.err
     assert says in out.err and "Traceback" not in out.err

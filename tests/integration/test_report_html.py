@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from bot.cli import main
 from storage.db import make_engine
 from storage.tables import branches, requests
+from tests.moments import helpline
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
 Q3_DAY = datetime(2026, 8, 3, 2, tzinfo=UTC)
@@ -43,7 +43,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _seed(db: Path) -> None:
-    assert main(["roster", "import", str(EXAMPLE)]) == 0
+    assert helpline(["roster", "import", str(EXAMPLE)]) == 0
 
     def row(branch_id: int | None, at: datetime, take: int) -> dict[str, Any]:
         return {
@@ -81,7 +81,7 @@ def test_the_page_holds_every_branch_the_changes_and_its_charts(
     _seed(env)
     capsys.readouterr()
     out = tmp_path / "q4.html"
-    assert main(["report", "--period", "2026Q4", "--out", str(out)]) == 0
+    assert helpline(["report", "--period", "2026Q4", "--out", str(out)]) == 0
     said = capsys.readouterr()
     assert said.err == "" and "the figures of 2026Q4 for 2 branches" in said.out
     page = out.read_text(encoding="utf-8")
@@ -108,9 +108,9 @@ def test_the_page_holds_every_branch_the_changes_and_its_charts(
 def test_internal_shows_every_figure_and_language_sets_the_page(env: Path, tmp_path: Path) -> None:
     _seed(env)
     out = tmp_path / "internal.html"
-    assert main(["report", "--period", "2026Q4", "--out", str(out), "--internal"]) == 0
+    assert helpline(["report", "--period", "2026Q4", "--out", str(out), "--internal"]) == 0
     assert "n&lt;3" not in out.read_text(encoding="utf-8")
-    assert main(["report", "--period", "2026q4", "--out", str(out), "--language", "zh"]) == 0
+    assert helpline(["report", "--period", "2026q4", "--out", str(out), "--language", "zh"]) == 0
     assert '<html lang="zh-Hans">' in out.read_text(encoding="utf-8")
 
 
@@ -129,7 +129,7 @@ def test_a_bad_period_or_place_is_refused_in_one_line_and_writes_nothing(
     argv = ["report", "--period", "2026Q4", "--out", str(tmp_path / "x.html")]
     for flag, value in zip(args[::2], args[1::2], strict=True):
         argv[argv.index(flag) + 1] = value
-    assert main(argv) == 2
+    assert helpline(argv) == 2
     said = capsys.readouterr()
     assert message in said.err and "Traceback" not in said.err
     assert len(said.err.strip().splitlines()) == 1

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bot.cli import main
 from storage.db import make_engine
 from storage.tables import surveys
+from tests.moments import helpline
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "survey.yaml"
 DumpFile = Callable[[Path], Any]
@@ -68,11 +68,11 @@ def _copy(tmp_path: Path, old: str = "", new: str = "") -> Path:
 def test_import_creates_a_draft_and_again_changes_nothing(
     env: Path, capsys: pytest.CaptureFixture[str], dump_file: DumpFile
 ) -> None:
-    assert main(["survey", "import", str(EXAMPLE)]) == 0
+    assert helpline(["survey", "import", str(EXAMPLE)]) == 0
     out = capsys.readouterr()
     assert "imported as a draft (8 questions)" in out.out and out.err == ""
     before = dump_file(env)
-    assert main(["survey", "import", str(EXAMPLE)]) == 0
+    assert helpline(["survey", "import", str(EXAMPLE)]) == 0
     assert "already up to date" in capsys.readouterr().out
     assert dump_file(env) == before
     (row,) = _rows(env)
@@ -87,7 +87,7 @@ def test_import_creates_a_draft_and_again_changes_nothing(
 def test_a_bad_file_is_refused_whole_with_its_line(
     env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], dump_file: DumpFile
 ) -> None:
-    assert main(["survey", "import", str(EXAMPLE)]) == 0
+    assert helpline(["survey", "import", str(EXAMPLE)]) == 0
     before = dump_file(env)
     # A good change (the title) and a bad one (a ninth choice) in one file: neither lands.
     bad = _copy(tmp_path, "title: 2026 年度职工意见调查", "title: 新标题")
@@ -96,7 +96,7 @@ def test_a_bad_file_is_refused_whole_with_its_line(
     )
     bad.write_text(text, encoding="utf-8")
     capsys.readouterr()
-    assert main(["survey", "import", str(bad)]) == 2
+    assert helpline(["survey", "import", str(bad)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == f"{bad}:35: a question has 2 to 8 choices; this one has 9", err
     assert err[-1] == f"{bad}: refused, nothing was changed"
@@ -104,17 +104,17 @@ def test_a_bad_file_is_refused_whole_with_its_line(
 
 
 def test_a_missing_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["survey", "import", str(tmp_path / "nope.yaml")]) == 2
+    assert helpline(["survey", "import", str(tmp_path / "nope.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
 
 
 def test_an_edited_file_updates_the_draft_in_place(
     env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["survey", "import", str(EXAMPLE)]) == 0
+    assert helpline(["survey", "import", str(EXAMPLE)]) == 0
     (first,) = _rows(env)
     edited = _copy(tmp_path, "remind_after: 3d", "remind_after: 5d")
-    assert main(["survey", "import", str(edited)]) == 0
+    assert helpline(["survey", "import", str(edited)]) == 0
     assert "draft survey 'yearly-2026' updated" in capsys.readouterr().out
     (again,) = _rows(env)
     assert (again.id, again.remind_after, again.created_at) == (first.id, "5d", first.created_at)
@@ -123,15 +123,15 @@ def test_an_edited_file_updates_the_draft_in_place(
 def test_an_opened_survey_is_not_changed_by_an_import(
     env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], dump_file: DumpFile
 ) -> None:
-    assert main(["survey", "import", str(EXAMPLE)]) == 0
+    assert helpline(["survey", "import", str(EXAMPLE)]) == 0
     _set_state(env, "open")
     before = dump_file(env)
     edited = _copy(tmp_path, "总体来说，", "总的来说，")
     capsys.readouterr()
-    assert main(["survey", "import", str(edited)]) == 2
+    assert helpline(["survey", "import", str(edited)]) == 2
     err = capsys.readouterr().err
     assert "the survey 'yearly-2026' is open already, so it cannot be changed" in err
     assert dump_file(env) == before
     # The same file as the one opened is simply up to date.
-    assert main(["survey", "import", str(EXAMPLE)]) == 0
+    assert helpline(["survey", "import", str(EXAMPLE)]) == 0
     assert "already up to date (open)" in capsys.readouterr().out

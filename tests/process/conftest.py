@@ -1,15 +1,36 @@
 """Real-process tests: ``helpline run`` as a child process, killed with SIGKILL on purpose.
 
 Deselect them with ``-m "not process"`` (they start the bot several times, a few seconds
-each).
+each). The bot runs on the real clock, so it gets a roster without anything the calendar
+drives (care plans, duties, the rota, the digest): what it does must not depend on the
+day the suite runs. ``tools/any-date`` runs these tests at other dates to prove it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from ruamel.yaml import YAML
+
+EXAMPLE_ROSTER = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
+DATED_SECTIONS = ("care_plans", "duties", "rota", "digest")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "process: starts `helpline run` as a real subprocess (and kills it)"
     )
+
+
+@pytest.fixture
+def undated_roster(tmp_path: Path) -> Path:
+    """examples/roster.yaml less the sections that make the bot act on calendar dates."""
+    yaml = YAML()
+    data = yaml.load(EXAMPLE_ROSTER.read_text(encoding="utf-8"))
+    for section in DATED_SECTIONS:
+        data.pop(section, None)
+    path = tmp_path / "roster.yaml"
+    with path.open("w", encoding="utf-8") as out:
+        yaml.dump(data, out)
+    return path

@@ -28,7 +28,6 @@ from sandbox.users import SentMessage, SimUser
 
 pytestmark = pytest.mark.process
 
-ROSTER = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
 # Telegram ids in examples/roster.yaml
 CHEN, WANG, LI, ZHAO, QIAN, MAO = 1000, 1001, 1002, 1003, 1004, 2001
 NAMES = {CHEN: "陈主任", WANG: "王芳", LI: "李强", ZHAO: "赵敏", QIAN: "钱卫东", MAO: "茅建国"}
@@ -86,14 +85,14 @@ async def until(probe: Callable[[], T | None], what: str, timeout: float = WAIT)
 
 
 @pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+async def harness(tmp_path: Path, undated_roster: Path) -> AsyncIterator[Harness]:
     async with SandboxServer(bot_username="helpline_bot") as server:
         for telegram_id, name in NAMES.items():
             server.user(telegram_id, name)
         db = tmp_path / "helpline.db"
         env = bot_env(server.base_url, db, language="en")
         env["HELPLINE_BOT_TOKEN"] = "123456:TEST"
-        await run_cli(["roster", "import", str(ROSTER)], env, tmp_path, timeout=60)
+        await run_cli(["roster", "import", str(undated_roster)], env, tmp_path, timeout=60)
         h = Harness(server, db, tmp_path, env, [])
         try:
             yield h
