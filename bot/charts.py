@@ -4,32 +4,53 @@ Pure functions of their arguments (labels come translated from the caller). Buil
 matplotlib's object API (a ``Figure`` with its own Agg canvas, fonts set per text rather
 than in the global rcParams), so a chart can be drawn in a worker thread while the bot
 goes on answering. matplotlib is imported at the first chart, not with this module: it
-costs a restart almost half a second before the first deadline is armed. CJK labels use
-whichever of the usual CJK fonts the machine has (Debian's fonts-noto-cjk, WenQuanYi), and
-fall back to the default font otherwise.
+costs a restart almost half a second before the first deadline is armed.
+
+Chinese labels are drawn in Noto Sans CJK SC, the font file the ``mplfonts`` package ships
+(installed with the bot by pip, so every machine that runs the bot has it, with no system
+package and no root). Only the file is used: mplfonts' own helpers rewrite matplotlib's
+global settings and its data folder, which a library inside a server must not do.
+A glyph that font lacks falls back to matplotlib's own DejaVu Sans.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import io
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-_CJK = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei")
+CJK_FONT = "Noto Sans CJK SC"
+_CJK_FILE = "NotoSansCJKsc-Regular.otf"
 WIDTH, HEIGHT, DPI = 8.0, 4.5, 100  # 800 x 450 px: readable on a phone, small to send
 MAX_TICKS = 14  # x labels drawn on a line chart; more would overlap (a year has 53 weeks)
 
 
 def fonts() -> list[str]:
-    """The CJK fonts this machine has, then the default: per-text font families."""
+    """The CJK font, then matplotlib's default: per-text font families."""
+    _register_cjk_font()
+    return [CJK_FONT, "DejaVu Sans"]
+
+
+@functools.cache
+def _register_cjk_font() -> None:
     from matplotlib import font_manager
 
-    have = {f.name for f in font_manager.fontManager.ttflist}
-    return [name for name in _CJK if name in have] + ["DejaVu Sans"]
+    font_manager.fontManager.addfont(str(cjk_font_file()))
+
+
+def cjk_font_file() -> Path:
+    """mplfonts' Noto Sans CJK SC, found without importing mplfonts (see the docstring)."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the mplfonts package is missing: pip install -e .")
+    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / _CJK_FILE
 
 
 def figure(width: float = WIDTH, height: float = HEIGHT) -> Figure:
