@@ -159,6 +159,14 @@ async def test_phone_sized_window_shows_one_selectable_phone_in_chinese(
 
 
 async def fits_the_width(page: Page, selected: Locator, width: int) -> None:
+    # A phone that starts ringing shakes for a moment (a CSS animation that moves it a few
+    # pixels sideways): the layout is measured once every animation that ends has ended,
+    # however long a busy machine takes to play them.
+    await selected.evaluate(
+        """node => Promise.all(node.getAnimations({subtree: true})
+            .filter(a => a.effect.getComputedTiming().endTime !== Infinity)
+            .map(a => a.finished.catch(() => null)))"""
+    )
     box = await selected.bounding_box()
     assert box is not None
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
