@@ -3,9 +3,12 @@
 In priority order (critical before high before normal before digests), within Telegram's
 limits: PTB's AIORateLimiter keeps the overall ~30/s, and a limiter per chat on top of it
 keeps ~1/s per private chat (AIORateLimiter does not limit private chats). One message at a
-time per chat keeps a conversation in order. 429s and network errors are retried with
-backoff; a send that timed out may have arrived, so it is re-sent marked as a repeat, never
-blindly; 403 and "chat not found" make the row undeliverable and tell the escalation.
+time per chat keeps a conversation in order, and a chat whose message was put off (a 429,
+a network error) gets nothing else until that one went. A row is claimed ('sending') only
+once it is ready to go, so "sending" means "may have reached Telegram": those alone are
+re-sent after a crash or a lost answer, once, marked as a repeat; a connection that was
+never made is retried as it is. 403 and "chat not found" make the row undeliverable and
+tell the escalation.
 """
 
 from __future__ import annotations
@@ -18,14 +21,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from aiolimiter import AsyncLimiter
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import Clock
 from bot.i18n import t
+from schedules.supervise import Backoff
 from schedules.telegram_calls import EDITS, call
 from storage.db import reading, writing
 from storage.tables import outbox, outbox_media
@@ -33,6 +38,8 @@ from storage.tables import outbox, outbox_media
 log = logging.getLogger(__name__)
 
 UNDELIVERABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
+# Failures that prove the request never left: no connection was made.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -89,32 +96,50 @@ class Dispatcher:
         # Outcomes of finished sends, written by the next round in its own transaction:
         # one write per round instead of one per message.
         self._results: dict[int, dict[str, Any]] = {}
+        self._result_chats: dict[int, int] = {}  # row -> its chat, for rows in _results
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stopped = asyncio.Event()
         self.idle = asyncio.Event()  # set whenever nothing is due and nothing is in flight
 
     def wake(self) -> None:
         self._wake.set()
 
     async def recover(self) -> int:
-        """After a crash, rows caught mid-send may or may not have arrived: send again, marked."""
+        """After a crash, rows left 'sending' were handed to Telegram (they are claimed
+        only when ready to go) and may or may not have arrived: a send goes again once,
+        marked as a repeat; one that was already a repeat is not sent a third time; an
+        edit is safe to repeat as it is. Return how many go again."""
+        again = 0
         async with writing(self._engine) as conn:
             rows = (await conn.execute(select(outbox).where(outbox.c.status == "sending"))).all()
             for r in rows:
-                payload = self._as_repeat(r.method, r.payload)
-                await conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id == r.id)
-                    .values(status="pending", payload=payload)
-                )
-        return len(rows)
+                values: dict[str, Any] = {"status": "pending"}
+                if r.method not in EDITS and r.payload.get("repeat"):
+                    values = {"status": "failed", "error": "cut off twice; may have arrived"}
+                else:
+                    values["payload"] = self._as_repeat(r.method, r.payload)
+                    again += 1
+                await conn.execute(update(outbox).where(outbox.c.id == r.id).values(**values))
+        return again
 
     async def run(self) -> None:
-        """Send until stopped; sleeps until poked or until the next row's not_before."""
+        """Send until stopped; sleeps until poked or until the next row's not_before.
+
+        A round that fails (the database locked or full) is retried with backoff; the
+        outcomes it held are kept for the next round, so nothing sent is forgotten."""
+        backoff = Backoff("the outbox dispatcher")
         while not self._stopping:
             self._wake.clear()
-            launched, next_at = await self._launch_due()
+            try:
+                launched, next_at = await self._launch_due()
+            except Exception as exc:
+                delay = backoff.failed(exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), delay)
+                continue
+            backoff.ok()
             if not launched and not self._tasks and not self._results:
                 self.idle.set()
             timeout = 5.0
@@ -125,12 +150,16 @@ class Dispatcher:
 
     async def stop(self) -> None:
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._results:
-            async with writing(self._engine) as conn:
-                await self._write_results(conn)
+            try:
+                async with writing(self._engine) as conn:
+                    self._forget(await self._write_results(conn))
+            except Exception:  # left 'sending': the next start re-sends them as repeats
+                log.exception("could not record the last sends before stopping")
 
     async def _launch_due(self) -> tuple[int, datetime | None]:
         now = self._clock.now()
@@ -148,8 +177,21 @@ class Dispatcher:
                     outbox.c.status == "pending", outbox.c.not_before > now
                 )
             )
-        chosen: list[Row] = []
-        held: set[int] = set()  # chats with an earlier row left waiting: keep their order
+            # A chat whose earlier message was put off (a 429, a network error) waits
+            # for it: per chat, messages leave in the order they were written.
+            held = set(
+                await conn.scalars(
+                    select(outbox.c.chat_id)
+                    .where(
+                        outbox.c.status == "pending",
+                        outbox.c.attempts > 0,
+                        outbox.c.not_before > now,
+                    )
+                    .distinct()
+                )
+            )
+        held |= self._deferred_chats()
+        chosen: list[tuple[Row, dict[str, Any]]] = []
         for r in rows:
             chat = r.chat_id
             if chat in self._busy or chat in held:
@@ -163,41 +205,45 @@ class Dispatcher:
             if len(chosen) >= self._concurrency - len(self._tasks):
                 break
             held.add(chat)  # one row per chat per round
-            chosen.append(
-                Row(
-                    r.id,
-                    chat,
-                    r.method,
-                    dict(r.payload),
-                    r.purpose,
-                    r.request_id,
-                    r.recipient_id,
-                    r.ref_id,
-                    r.attempts,
-                    r.level,
-                )
+            row = Row(
+                r.id,
+                chat,
+                r.method,
+                dict(r.payload),
+                r.purpose,
+                r.request_id,
+                r.recipient_id,
+                r.ref_id,
+                r.attempts,
+                r.level,
             )
+            payload = await self._prepare(row)
+            if payload is not None:
+                await self._limiters.get(chat).acquire()  # has capacity: no wait
+                chosen.append((row, payload))
         claimed: set[int] = set()
         if chosen or self._results:
             async with writing(self._engine) as conn:
-                await self._write_results(conn)
+                written = await self._write_results(conn)
                 if chosen:
-                    claimed = await self._claim(conn, [row.id for row in chosen])
-        for row in chosen:
+                    claimed = await self._claim(conn, [row.id for row, _ in chosen])
+            self._forget(written)
+        for row, payload in chosen:
             if row.id not in claimed:
                 continue  # cancelled meanwhile (e.g. taken), or another dispatcher has it
             await self._slots.acquire()
             self._busy.add(row.chat_id)
             self.idle.clear()
-            task = asyncio.create_task(self._deliver(row))
+            task = asyncio.create_task(self._deliver(row, payload))
             self._tasks.add(task)
             task.add_done_callback(self._done)
         return len(claimed), next_at
 
     @staticmethod
     async def _claim(conn: AsyncConnection, ids: list[int]) -> set[int]:
-        """Mark a round's rows 'sending' in one transaction, before any of them is sent: a
-        crash from here on leaves them 'sending', which ``recover`` re-sends as repeats."""
+        """Mark a round's rows 'sending' in one transaction, when each is ready to go (its
+        payload built, its chat's slot taken): the sends start as soon as this commits,
+        so 'sending' means "may have reached Telegram" and ``recover`` repeats only those."""
         rows = await conn.execute(
             update(outbox)
             .where(outbox.c.id.in_(ids), outbox.c.status == "pending")
@@ -210,54 +256,75 @@ class Dispatcher:
         self._tasks.discard(task)
         self._wake.set()
 
-    async def _deliver(self, row: Row) -> None:
+    async def _deliver(self, row: Row, payload: dict[str, Any]) -> None:
         try:
-            await self._deliver_row(row)
+            await self._send(row, payload)
         except Exception:  # never let one row stop the dispatcher
             log.exception("outbox row %s failed unexpectedly", row.id)
-            self._set(row.id, status="pending", not_before=self._later(row.attempts + 1))
+            self._set(row, status="pending", not_before=self._later(row.attempts + 1))
         finally:
             self._busy.discard(row.chat_id)
             self._slots.release()
 
-    def _set(self, row_id: int, **values: Any) -> None:
+    def _set(self, row: Row, **values: Any) -> None:
         """Note a row's outcome; the next round writes all outcomes in its transaction."""
-        self._results.setdefault(row_id, {}).update(values)
+        self._results.setdefault(row.id, {}).update(values)
+        self._result_chats[row.id] = row.chat_id
 
-    async def _write_results(self, conn: AsyncConnection) -> None:
-        results, self._results = self._results, {}
-        for row_id, values in results.items():
+    def _deferred_chats(self) -> set[int]:
+        """Chats with a message put off by an outcome not yet written."""
+        return {
+            self._result_chats[row_id]
+            for row_id, values in self._results.items()
+            if values.get("status") == "pending" and row_id in self._result_chats
+        }
+
+    async def _write_results(self, conn: AsyncConnection) -> dict[int, dict[str, Any]]:
+        """Write the outcomes noted so far in the caller's transaction; return what was
+        written, to be forgotten once it commits (if it does not, they are kept)."""
+        written = {row_id: dict(values) for row_id, values in self._results.items()}
+        for row_id, values in written.items():
             await conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+        return written
+
+    def _forget(self, written: dict[int, dict[str, Any]]) -> None:
+        for row_id, values in written.items():
+            if self._results.get(row_id) == values:  # unchanged since it was written
+                del self._results[row_id]
+                self._result_chats.pop(row_id, None)
 
     def _later(self, attempts: int) -> datetime:
         return self._clock.now() + timedelta(seconds=min(2 ** max(attempts - 1, 0), 60))
 
-    async def _deliver_row(self, row: Row) -> None:
+    async def _prepare(self, row: Row) -> dict[str, Any] | None:
+        """The call's parameters, built before the row is claimed, so that nothing but
+        the network lies between "claimed" and "handed to Telegram"; None when the row
+        cannot go yet (an edit whose message is still on the way) or at all."""
         payload = dict(row.payload)
+        payload.pop("repeat", None)
         if row.ref_id is not None:
             message_id = await self._edited_message(row)
             if message_id is None:
-                return
+                return None
             payload["message_id"] = message_id
         media = payload.get("media")
         if media is not None:
             payload.update(await self._media(int(media)))
-        await self._limiters.get(row.chat_id).acquire()
-        payload.pop("repeat", None)
+        return payload
+
+    async def _send(self, row: Row, payload: dict[str, Any]) -> None:
         try:
             sent = await call(self._bot, row.method, row.chat_id, payload)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            log.warning("outbox row %s: Telegram asked to wait %.0f s (429)", row.id, seconds)
             self._set(
-                row.id,
+                row,
                 status="pending",
                 not_before=self._clock.now() + timedelta(seconds=seconds),
                 error=f"429 retry after {seconds}",
             )
-            return
-        except TimedOut:
-            await self._timed_out(row)
             return
         except Forbidden as exc:
             await self._undeliverable(row, f"403 {exc.message}")
@@ -265,29 +332,25 @@ class Dispatcher:
         except BadRequest as exc:
             text = exc.message.lower()
             if "message is not modified" in text:
-                self._set(row.id, status="sent", sent_at=self._clock.now())
+                self._set(row, status="sent", sent_at=self._clock.now())
             elif any(marker in text for marker in UNDELIVERABLE_400):
                 await self._undeliverable(row, f"400 {exc.message}")
             else:
                 log.error("outbox row %s refused: %s", row.id, exc.message)
-                self._set(row.id, status="failed", error=f"400 {exc.message}"[:300])
+                self._set(row, status="failed", error=f"400 {exc.message}"[:300])
             return
-        except NetworkError as exc:
-            self._set(
-                row.id,
-                status="pending",
-                not_before=self._later(row.attempts + 1),
-                error=str(exc)[:300],
-            )
+        except NetworkError as exc:  # after BadRequest, its subclass; TimedOut included
+            self._no_answer(row, exc)
             return
-        if media is not None and sent.file_id is not None and "photo" not in payload:
+        media = payload.get("media")
+        if media is not None and sent.file_id is not None and "photo" not in row.payload:
             async with writing(self._engine) as conn:  # once per picture: the rest reuse it
                 await conn.execute(
                     update(outbox_media)
                     .where(outbox_media.c.id == int(media), outbox_media.c.file_id.is_(None))
                     .values(file_id=sent.file_id)
                 )
-        self._set(row.id, status="sent", sent_at=self._clock.now(), message_id=sent.message_id)
+        self._set(row, status="sent", sent_at=self._clock.now(), message_id=sent.message_id)
 
     async def _media(self, media_id: int) -> dict[str, Any]:
         """A stored picture for a photo row: its file_id once uploaded, else its bytes."""
@@ -315,15 +378,10 @@ class Dispatcher:
                 )
             ).one()
         if ref.status in ("pending", "sending"):
-            self._set(
-                row.id,
-                status="pending",
-                attempts=row.attempts,
-                not_before=self._clock.now() + timedelta(seconds=0.5),
-            )
+            self._set(row, status="pending", not_before=self._clock.now() + timedelta(seconds=0.5))
             return None
         if ref.status != "sent" or ref.message_id is None:
-            self._set(row.id, status="cancelled")
+            self._set(row, status="cancelled")
             return None
         return int(ref.message_id)
 
@@ -340,20 +398,36 @@ class Dispatcher:
                 break
         return payload
 
-    async def _timed_out(self, row: Row) -> None:
-        """It may have arrived: edits are safe to repeat; a send goes again marked as a repeat."""
-        payload = self._as_repeat(row.method, row.payload)
+    def _no_answer(self, row: Row, exc: NetworkError) -> None:
+        """No answer came back. If no connection was made, nothing was sent: try again as
+        it is. Otherwise (a read timeout, a reset) it may have arrived: an edit is safe to
+        repeat; a send goes again once, marked as a repeat, and a repeat that meets the
+        same fate is not sent a third time (the escalation goes on regardless)."""
+        error = str(exc)[:300] or type(exc).__name__
+        if isinstance(exc.__cause__, NOT_SENT):
+            self._set(
+                row,
+                status="pending",
+                payload=row.payload,
+                not_before=self._later(row.attempts + 1),
+                error=error,
+            )
+            return
+        if row.method not in EDITS and row.payload.get("repeat"):
+            self._set(row, status="failed", error=f"{error}; twice; may have arrived"[:300])
+            return
         self._set(
-            row.id,
+            row,
             status="pending",
-            payload=payload,
+            payload=self._as_repeat(row.method, row.payload),
             not_before=self._later(row.attempts + 1),
-            error="timed out",
+            error=error,
         )
 
     async def _undeliverable(self, row: Row, reason: str) -> None:
         # Written at once: the escalation that follows reads which alerts are still alive.
-        self._set(row.id, status="failed", error=reason[:300])
+        self._set(row, status="failed", error=reason[:300])
         async with writing(self._engine) as conn:
-            await self._write_results(conn)
+            written = await self._write_results(conn)
+        self._forget(written)
         await self._on_undeliverable(row, reason)

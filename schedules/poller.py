@@ -2,7 +2,10 @@
 
 PTB's own Updater confirms a batch (by asking for the next offset) while its handlers may
 still be running; a crash then loses the batch. Here the batch is committed to the inbox
-first, and only then is the next offset asked for.
+first, and only then is the next offset asked for: if the database cannot take it (locked,
+disk full), the offset stays where it was and Telegram hands the same batch out again on
+the next try. Any failure backs off and polls again (``schedules.supervise``); a 409 means
+another process is polling with the same token, which is said as such.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Update
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import Conflict, RetryAfter
 from telegram.ext import Application
 
 from bot.clock import Clock
 from schedules import inbox
+from schedules.supervise import Backoff
 from storage.db import writing
 
 log = logging.getLogger(__name__)
@@ -39,33 +43,46 @@ async def poll(
     ``on_batch`` runs in the transaction that records a batch, with its senders' ids.
     """
     offset: int | None = None
-    backoff = 0.5
+    backoff = Backoff("polling Telegram (getUpdates)")
     while True:
         try:
-            updates = await app.bot.get_updates(
-                offset=offset,
-                timeout=long_poll,
-                read_timeout=long_poll + 10,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            offset = await _poll_once(app, engine, clock, offset, long_poll, on_batch)
         except RetryAfter as exc:
             wait = exc.retry_after
             await asyncio.sleep(wait if isinstance(wait, int | float) else wait.total_seconds())
             continue
-        except (TimedOut, NetworkError) as exc:
-            log.warning("getUpdates failed: %s; retrying in %.1fs", exc, backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 30.0)
+        except Conflict as exc:
+            await asyncio.sleep(backoff.failed(exc, "another process is polling this bot"))
             continue
-        backoff = 0.5
-        if not updates:
+        except Exception as exc:  # the network, the database: never stop polling
+            await asyncio.sleep(backoff.failed(exc))
             continue
-        async with writing(engine) as conn:
-            fresh = set(await inbox.record(conn, [u.to_dict() for u in updates], clock.now()))
-            senders = sorted({u.effective_user.id for u in updates if u.effective_user})
-            if on_batch is not None and senders:
-                await on_batch(conn, senders)
-        for update in updates:
-            if update.update_id in fresh:
-                await app.update_queue.put(update)
-        offset = updates[-1].update_id + 1
+        backoff.ok()
+
+
+async def _poll_once(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    engine: AsyncEngine,
+    clock: Clock,
+    offset: int | None,
+    long_poll: int,
+    on_batch: OnBatch | None,
+) -> int | None:
+    """One long poll: fetch, record, enqueue; return the next offset to ask for."""
+    updates = await app.bot.get_updates(
+        offset=offset,
+        timeout=long_poll,
+        read_timeout=long_poll + 10,
+        allowed_updates=Update.ALL_TYPES,
+    )
+    if not updates:
+        return offset
+    async with writing(engine) as conn:
+        fresh = set(await inbox.record(conn, [u.to_dict() for u in updates], clock.now()))
+        senders = sorted({u.effective_user.id for u in updates if u.effective_user})
+        if on_batch is not None and senders:
+            await on_batch(conn, senders)
+    for update in updates:
+        if update.update_id in fresh:
+            await app.update_queue.put(update)
+    return int(updates[-1].update_id) + 1

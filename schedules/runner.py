@@ -2,7 +2,9 @@
 
 The JobQueue holds one job: the earliest pending deadline. Every commit that arms an
 earlier deadline re-arms it; the sweep catches anything else (a deadline written by
-another process, a clock jump).
+another process, a clock jump). A firing that fails (the database locked or full) is
+retried with backoff by its own wake-up, not left to the sweep; a fault that no retry
+mends is handed to ``on_fatal``, which stops the process.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from telegram.ext import JobQueue
 from bot.clock import Clock
 from schedules.deadlines import DeadlineEngine
 from schedules.outbox import Dispatcher
+from schedules.supervise import Backoff, Fatal
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +37,11 @@ class Wakeups:
         self.dispatcher: Dispatcher | None = None
         self.deadlines: DeadlineEngine | None = None
         self.job_queue: JobQueue[Any] | None = None
+        self.on_fatal: Callable[[Fatal], None] | None = None
         self._armed_at: datetime | None = None
         self._lock = asyncio.Lock()
+        self._firing = Backoff("the deadline engine")
+        self._sweeping = Backoff("the safety sweep")
 
     def outbox_changed(self) -> None:
         if self.dispatcher is not None:
@@ -60,16 +66,36 @@ class Wakeups:
         await self.fire_due()
 
     async def fire_due(self) -> int:
-        """Fire what is due and arm the next wake-up; one at a time."""
+        """Fire what is due and arm the next wake-up; one at a time. A failure is retried
+        by a wake-up after a backoff; return how many fired."""
         if self.deadlines is None:
             return 0
         async with self._lock:
-            fired = await self.deadlines.tick()
-            upcoming = await self.deadlines.next_due()
+            try:
+                fired = await self.deadlines.tick()
+                upcoming = await self.deadlines.next_due()
+            except Exception as exc:
+                self._retry_after(self._failed(self._firing, exc))
+                return 0
+            self._firing.ok()
         if upcoming is not None and self.job_queue is not None:
             if self._armed_at is None or upcoming < self._armed_at:
                 self._arm(upcoming)
         return fired
+
+    def _failed(self, backoff: Backoff, exc: Exception) -> float:
+        """The backoff's delay; a fatal fault goes to ``on_fatal`` (or up, if nobody)."""
+        try:
+            return backoff.failed(exc)
+        except Fatal as fatal:
+            if self.on_fatal is None:
+                raise
+            self.on_fatal(fatal)
+            return 3600.0
+
+    def _retry_after(self, delay: float) -> None:
+        if self.job_queue is not None:
+            self._arm(self._clock.now() + timedelta(seconds=delay))
 
     def start(self, job_queue: JobQueue[Any]) -> None:
         self.job_queue = job_queue
@@ -83,6 +109,8 @@ class Wakeups:
         try:
             if self.on_sweep is not None:
                 await self.on_sweep()
-            await self.fire_due()
-        except Exception:
-            log.exception("safety sweep failed")
+        except Exception as exc:
+            self._failed(self._sweeping, exc)  # the next sweep is the retry
+        else:
+            self._sweeping.ok()
+        await self.fire_due()

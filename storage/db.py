@@ -105,3 +105,22 @@ async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A write transaction, taken in turn with this process's other writers."""
     async with write_lock(engine), engine.begin() as conn:
         yield conn
+
+
+# What SQLite says when the file itself is broken: no retry mends it, a restore does.
+_BROKEN_FILE = ("file is not a database", "database disk image is malformed")
+
+
+def fatal_reason(exc: BaseException) -> str | None:
+    """Why ``exc`` means the database cannot be used at all (None: worth retrying).
+
+    A locked database, a full disk or a dropped connection pass; a file that is not a
+    database, or is corrupt, does not get better by waiting."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        text = str(seen).lower()
+        for marker in _BROKEN_FILE:
+            if marker in text:
+                return f"the database cannot be used: {marker}"
+        seen = seen.__cause__ or seen.__context__
+    return None
