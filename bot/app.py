@@ -6,108 +6,38 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable
+import sys
+from collections.abc import Coroutine
 from typing import Any
 
-from sqlalchemy import update as sql_update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.clock import Clock, SystemClock
 from bot.services import Services
 from bot.settings import Settings, WebhookOptions
+from bot.startup import StartupError, check_database, wait_for_telegram
+from bot.updates import InboxApplication, PerChatUpdates, reachable_again
 from bot.usecases import assessment, digest, plan_schedule
 from bot.usecases.common import Ctx
 from bot.usecases.escalate import undeliverable
 from bot.usecases.followups import effects
 from bot.usecases.sweep import rearm_orphans, report_stuck_alerts
-from bot.usecases.uow import UnitOfWork, handling_update
+from bot.usecases.uow import UnitOfWork
 from schedules import inbox
 from schedules.deadlines import DeadlineEngine
 from schedules.outbox import Dispatcher, Row
 from schedules.poller import poll
 from schedules.runner import Wakeups
+from schedules.supervise import Fatal
+from schedules.webhook import WebhookServer
 from storage import plan_queries
-from storage.db import make_engine, migrate, reading, writing
-from storage.tables import people
+from storage.db import make_engine, migrate, reading
 
 log = logging.getLogger(__name__)
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
-
-
-class InboxApplication(Application):  # type: ignore[type-arg]
-    """Record each update by update_id before acting on it; drop repeats."""
-
-    async def process_update(self, update: object) -> None:
-        services: Services = self.bot_data["services"]
-        if not isinstance(update, Update):
-            await super().process_update(update)
-            return
-        if self.bot_data.get(CLAIM_HERE):
-            # Webhook mode: nobody recorded the update yet.
-            async with writing(services.engine) as conn:
-                claimed = await inbox.begin(
-                    conn, update.update_id, update.to_dict(), services.clock.now()
-                )
-                if claimed and update.effective_user is not None:
-                    await reachable_again(conn, [update.effective_user.id])
-            if not claimed:
-                return
-        with handling_update(update.update_id) as handled:
-            try:
-                await super().process_update(update)
-            finally:
-                if not handled.done:  # a read-only answer: no unit of work marked it
-                    await inbox.finish(services.engine, update.update_id)
-
-
-CLAIM_HERE = "inbox_claim_in_process_update"
-
-
-class PerChatUpdates(BaseUpdateProcessor):
-    """Updates from different chats are handled side by side, one chat's in order.
-
-    A worker's "/request", category and description must be handled in the order sent;
-    fifty workers' "/120"s need not wait for each other's database reads.
-    """
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # chat -> (lock, users)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await coroutine
-            return
-        lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
-        self._locks[chat.id] = (lock, users + 1)
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            lock, users = self._locks[chat.id]
-            if users == 1:
-                del self._locks[chat.id]
-            else:
-                self._locks[chat.id] = (lock, users - 1)
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-
-async def reachable_again(conn: AsyncConnection, telegram_ids: list[int]) -> None:
-    """Someone who writes to the bot can be reached again."""
-    await conn.execute(
-        sql_update(people)
-        .where(people.c.telegram_id.in_(telegram_ids), people.c.unreachable_since.is_not(None))
-        .values(unreachable_since=None)
-    )
 
 
 def file_url(api_url: str) -> str:
@@ -143,7 +73,6 @@ class Runtime:
             self.engine, self.clock, self.ctx, self.wakeups, settings.bot_username
         )
         self.app.bot_data["services"] = self.services
-        self.app.bot_data[CLAIM_HERE] = webhook is not None
         self.dispatcher = Dispatcher(
             self.engine,
             self.app.bot,
@@ -157,7 +86,12 @@ class Runtime:
         self.wakeups.dispatcher = self.dispatcher
         self.wakeups.deadlines = self.deadlines
         self.wakeups.on_sweep = self._sweep
+        self.wakeups.on_fatal = self._fatal
         self._tasks: list[asyncio.Task[None]] = []
+        self._webhook_server: WebhookServer | None = None
+        self._stopping = False
+        self.failed = asyncio.Event()  # a part cannot go on: the process must exit
+        self.failure = ""
 
     def _build(self) -> AnyApp:
         from handlers import register
@@ -173,9 +107,8 @@ class Runtime:
             .rate_limiter(AIORateLimiter())
             .read_timeout(self.read_timeout)
             .concurrent_updates(PerChatUpdates(16))
+            .updater(None)  # polling and the webhook are ours: they store before confirming
         )
-        if self.webhook is None:
-            builder = builder.updater(None)
         app: AnyApp = builder.build()
         register(app)
         return app
@@ -225,7 +158,7 @@ class Runtime:
             await digest.ensure_armed(uow)
             await assessment.ensure_armed(uow)  # and so does the quarterly assessment
         await self.app.start()
-        self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
+        self._spawn(self.dispatcher.run(), "outbox")
         if self.schedule:
             assert self.app.job_queue is not None
             self.wakeups.start(self.app.job_queue)
@@ -234,40 +167,60 @@ class Runtime:
                 self.wakeups.deadline_armed(armed_at)
             log.info("ready: deadlines armed (next due %s)", armed_at)
             # What fell due while we were down fires right away, oldest first.
-            self._tasks.append(asyncio.create_task(self._catch_up(), name="catch-up"))
-            self._tasks.append(asyncio.create_task(self._arm_plans_task(), name="plans"))
+            self._spawn(self._catch_up(), "catch-up")
+            self._spawn(self._arm_plans_task(), "plans")
         else:
             await self.arm_plans()  # tests drive time themselves: arm before the first step
         for payload in await inbox.unfinished(self.engine):
             await self.app.update_queue.put(Update.de_json(payload, self.app.bot))
         if self.webhook is None:
             await self.app.bot.delete_webhook()
-            self._tasks.append(
-                asyncio.create_task(
-                    poll(
-                        self.app,
-                        self.engine,
-                        self.clock,
-                        long_poll=self.poll_timeout,
-                        on_batch=reachable_again,
-                    ),
-                    name="poller",
-                )
+            poller = poll(
+                self.app,
+                self.engine,
+                self.clock,
+                long_poll=self.poll_timeout,
+                on_batch=reachable_again,
             )
+            self._spawn(poller, "poller")
         else:
-            assert self.app.updater is not None
-            hook = self.webhook
-            await self.app.updater.start_webhook(
-                listen=hook.listen,
-                port=hook.port,
-                url_path="telegram",
-                webhook_url=hook.url,
-                secret_token=hook.secret_token,
-                allowed_updates=Update.ALL_TYPES,
+            self._webhook_server = WebhookServer(
+                self.app, self.engine, self.clock, self.webhook, on_batch=reachable_again
             )
+            await self._webhook_server.start()
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Start a background part; if it ever ends by itself, the process must exit."""
+        task = asyncio.create_task(work, name=name)
+        self._tasks.append(task)
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if self._stopping or task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            if task.get_name() in ("catch-up", "plans"):
+                return  # one-off parts: done is done
+            exc = RuntimeError("stopped by itself")
+        if isinstance(exc, Fatal):
+            self._fatal(exc)
+            return
+        log.error("%s ended: %s", task.get_name(), exc, exc_info=exc)
+        self._fatal(Fatal(f"{task.get_name()}: {exc}"))
+
+    def _fatal(self, exc: Fatal) -> None:
+        if not self.failure:
+            self.failure = str(exc)
+            log.critical("cannot go on: %s; exiting so that the service manager restarts it", exc)
+        self.failed.set()
 
     async def _arm_plans_task(self) -> None:
-        batches = await self.arm_plans()
+        try:
+            batches = await self.arm_plans()
+        except Exception as exc:  # the sweep arms them on its next round
+            log.warning("care plans not armed at start (%s); the sweep will retry", exc)
+            return
         log.info("care plans armed: %d batch(es) of plans given their next visit", batches)
 
     async def _catch_up(self) -> None:
@@ -275,6 +228,9 @@ class Runtime:
         log.info("caught up: %d overdue deadline(s) fired", fired)
 
     async def stop(self) -> None:
+        self._stopping = True
+        if self._webhook_server is not None:
+            await self._webhook_server.stop()
         for task in self._tasks:
             if task.get_name() == "poller":
                 task.cancel()
@@ -282,8 +238,6 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -297,24 +251,44 @@ class Runtime:
         await self.stop()
 
 
-def run_bot(settings: Settings, webhook: WebhookOptions | None = None) -> None:
-    """Run until SIGINT/SIGTERM."""
+def run_bot(settings: Settings, webhook: WebhookOptions | None = None) -> int:
+    """Run until SIGINT/SIGTERM (exit status 0), or until a part cannot go on (1), or
+    refuse to start (``StartupError``'s status); say why in one line on stderr."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The outbox logs each 429 in one line and retries it itself; PTB's limiter would add
+    # a traceback for every one.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
-    async def main() -> None:
+    async def main() -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         runtime = Runtime(settings, webhook=webhook)
-        await runtime.start()
-        log.info("helpline is running; Ctrl-C stops it")
         try:
-            await stop.wait()
+            for warning in await check_database(runtime.engine, settings.language):
+                log.warning("%s", warning)
+            await wait_for_telegram(runtime.app.initialize, settings)
+            await runtime.start()
+        except StartupError as exc:
+            print(exc, file=sys.stderr)
+            with contextlib.suppress(Exception):
+                await runtime.stop()
+            return exc.status
+        log.info("helpline is running; Ctrl-C stops it")
+        ended = asyncio.create_task(runtime.failed.wait())
+        try:
+            await asyncio.wait(
+                [asyncio.create_task(stop.wait()), ended], return_when="FIRST_COMPLETED"
+            )
         finally:
             await runtime.stop()
+        if runtime.failed.is_set():
+            print(runtime.failure, file=sys.stderr)
+            return 1
+        return 0
 
-    asyncio.run(main())
+    return asyncio.run(main())

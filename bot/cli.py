@@ -150,9 +150,8 @@ def _run(args: argparse.Namespace) -> int:
             raise
         _err(t(settings.language, "this installation has no bot application (bot/app.py)"))
         return EXIT_FAILED
-    run_bot = cast(Callable[..., Any], app.run_bot)
-    run_bot(settings, webhook=webhook)
-    return EXIT_OK
+    run_bot = cast(Callable[..., int], app.run_bot)
+    return run_bot(settings, webhook=webhook)
 
 
 def _roster_import(path: Path, clock: Clock) -> int:

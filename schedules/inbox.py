@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.callbacks import Verb, unpack
@@ -80,6 +80,12 @@ async def finish(engine: AsyncEngine, update_id: int) -> None:
         await conn.execute(
             update(inbox).where(inbox.c.update_id == update_id).values(status="done")
         )
+
+
+def failed(update_id: int) -> Update:
+    """Keep an update that could not be handled after every retry: never replayed, never
+    deleted (the committee was told; the row is the record)."""
+    return update(inbox).where(inbox.c.update_id == update_id).values(status="failed")
 
 
 async def unfinished(engine: AsyncEngine) -> list[dict[str, Any]]:

@@ -30,7 +30,8 @@ UTC_ZONE = ZoneInfo("UTC")
 @dataclass
 class _Handling:
     update_id: int
-    done: bool = False
+    done: bool = False  # a unit of work committed and marked the update done with it
+    failed: Exception | None = None  # a handler raised: the update is to be tried again
 
 
 _HANDLING: ContextVar[_Handling | None] = ContextVar("helpline_handling", default=None)
@@ -47,6 +48,11 @@ def handling_update(update_id: int) -> Iterator[_Handling]:
         yield state
     finally:
         _HANDLING.reset(token)
+
+
+def current_handling() -> _Handling | None:
+    """The update being handled in this task, if any."""
+    return _HANDLING.get()
 
 
 class Wakeups(Protocol):

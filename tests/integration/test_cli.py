@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 import types
 from collections.abc import Callable
@@ -97,7 +98,12 @@ def test_run_reports_every_bad_setting(
 def test_run_hands_settings_and_webhook_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[Settings, WebhookOptions | None]] = []
     fake = types.ModuleType("bot.app")
-    fake.run_bot = lambda settings, webhook: calls.append((settings, webhook))  # type: ignore[attr-defined]
+
+    def run_bot(settings: Settings, webhook: WebhookOptions | None) -> int:
+        calls.append((settings, webhook))
+        return 0
+
+    fake.run_bot = run_bot  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "bot.app", fake)
     monkeypatch.setenv("HELPLINE_BOT_TOKEN", TOKEN)
     assert helpline(["run"]) == 0
@@ -155,3 +161,44 @@ def test_usage_error_returns_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert helpline(["bogus"]) == 2
     assert helpline(["invite", "li", "--days", "0"]) == 2
     capsys.readouterr()
+
+
+def test_run_refuses_a_database_without_a_roster(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HELPLINE_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("HELPLINE_API_URL", "http://127.0.0.1:9/bot")  # never reached
+    assert helpline(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "the database has no roster: run `helpline roster import FILE` first"
+    assert TOKEN.split(":")[1] not in err
+
+
+def test_run_refuses_when_no_committee_member_can_be_reached(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert helpline(["roster", "import", str(EXAMPLE)]) == 0
+    with sqlite3.connect(env) as conn:
+        conn.execute(
+            "UPDATE people SET telegram_id = NULL WHERE id IN "
+            "(SELECT person_id FROM roles WHERE role = 'committee')"
+        )
+    capsys.readouterr()
+    monkeypatch.setenv("HELPLINE_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("HELPLINE_API_URL", "http://127.0.0.1:9/bot")
+    assert helpline(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("no committee member has a Telegram account")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_run_says_in_one_line_that_the_file_is_not_a_database(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.write_bytes(b"this is not a database, just some text" * 200)
+    monkeypatch.setenv("HELPLINE_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("HELPLINE_API_URL", "http://127.0.0.1:9/bot")
+    assert helpline(["run"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().startswith("cannot use the database: ")
+    assert "not a database" in err and "Traceback" not in err
