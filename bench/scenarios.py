@@ -101,17 +101,28 @@ async def intake(root: Path, workers: int = 50) -> Outcome:
                 store_ms.append((times[0].timestamp() - wall) * 1000)
     missing = workers - len(latencies)
     note = "bot and sandbox limit 30 msg/s; 50 first alerts + 2nd alerts + acks compete"
+    # The k-th first alert of a burst cannot reach Telegram before about k/30 s: what
+    # counts is how much later than that each one came.
+    excess = [max(0.0, ms - 1000 * k / 30) for k, ms in enumerate(sorted(latencies))]
     out.metrics += [
         Metric("intake_p50_ms", percentile(latencies, 50), "ms"),
-        Metric("intake_p99_ms", percentile(latencies, 99), "ms", 150, "<=", note),
+        Metric("intake_p99_ms", percentile(latencies, 99), "ms", None, "<=", note),
         Metric("intake_max_ms", max(latencies) if latencies else None, "ms"),
         Metric(
-            "intake_handler_start_p99_ms",
+            "intake_stored_p99_ms",
             percentile(store_ms, 99),
             "ms",
-            None,
+            100,
             "<=",
-            "queued -> use case began (requests.created_at)",
+            "sent -> its request stored (requests.created_at, in the committing use case)",
+        ),
+        Metric(
+            "intake_excess_p99_ms",
+            percentile(excess, 99),
+            "ms",
+            150,
+            "<=",
+            "first alert at the server, later than the k/30 s Telegram allows",
         ),
         Metric("intake_missing", missing, "", 0, "=="),
     ]

@@ -8,10 +8,13 @@ day the suite runs. ``tools/any-date`` runs these tests at other dates to prove 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+
+from tests.process.harness import Harness, harness_for
 
 EXAMPLE_ROSTER = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
 DATED_SECTIONS = ("care_plans", "duties", "rota", "digest")
@@ -34,3 +37,9 @@ def undated_roster(tmp_path: Path) -> Path:
     with path.open("w", encoding="utf-8") as out:
         yaml.dump(data, out)
     return path
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, undated_roster: Path) -> AsyncIterator[Harness]:
+    async with harness_for(tmp_path, undated_roster) as h:
+        yield h
