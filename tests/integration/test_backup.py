@@ -6,7 +6,6 @@ import asyncio
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +60,7 @@ class Writer(threading.Thread):
         self.done = 0
         self.stop = threading.Event()
         self.error: BaseException | None = None
+        self._progress = threading.Condition()
 
     def run(self) -> None:
         try:
@@ -71,17 +71,24 @@ class Writer(threading.Thread):
                 cur = conn.execute(REQUEST_SQL, ("x" * 500, NOW, NOW))
                 conn.execute(EVENT_SQL, (cur.lastrowid, NOW))
                 conn.execute("COMMIT")
-                self.done += 1
+                with self._progress:
+                    self.done += 1
+                    self._progress.notify_all()
             conn.close()
         except BaseException as exc:  # surfaced by the test
-            self.error = exc
+            with self._progress:
+                self.error = exc
+                self._progress.notify_all()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.done < count:
-            assert self.error is None, self.error
-            assert time.monotonic() < deadline, f"writer stuck at {self.done}"
-            time.sleep(0.005)
+        """Until ``count`` commits: woken by each one, not by polling with sleeps (and
+        ``time.sleep`` fails under libfaketime, which ``tools/any-date`` runs this with)."""
+        with self._progress:
+            reached = self._progress.wait_for(
+                lambda: self.done >= count or self.error is not None, timeout
+            )
+        assert self.error is None, self.error
+        assert reached, f"writer stuck at {self.done}"
 
 
 @pytest.fixture
