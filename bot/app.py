@@ -27,7 +27,7 @@ from bot.usecases.sweep import rearm_orphans, report_stuck_alerts
 from bot.usecases.uow import UnitOfWork
 from schedules import inbox
 from schedules.deadlines import DeadlineEngine
-from schedules.outbox import Dispatcher, Row
+from schedules.outbox import ChatLimiters, Dispatcher, Row
 from schedules.poller import poll
 from schedules.runner import Wakeups
 from schedules.supervise import Fatal
@@ -58,6 +58,7 @@ class Runtime:
         schedule: bool = True,
         poll_timeout: int = 20,
         read_timeout: float = 5.0,
+        chat_limiters: ChatLimiters | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -79,6 +80,7 @@ class Runtime:
             self.clock,
             lang=settings.language,
             on_undeliverable=self._undeliverable,
+            chat_limiters=chat_limiters,
         )
         self.deadlines = DeadlineEngine(
             self.engine, self.clock, self.wakeups, effects(self.ctx), tz=settings.tz

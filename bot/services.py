@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,3 +25,21 @@ class Services:
     def uow(self) -> UnitOfWork:
         """A fresh transaction stamped with the current time."""
         return UnitOfWork(self.engine, self.wakeups, self.clock.now(), self.ctx.tz)
+
+
+_SERVING: ContextVar[Services | None] = ContextVar("helpline_services", default=None)
+
+
+@contextmanager
+def serving(services: Services) -> Iterator[None]:
+    """While an update is handled, what ``serving_now`` returns: a direct answer deep in a
+    handler reaches the outbox without every caller passing the services down."""
+    token = _SERVING.set(services)
+    try:
+        yield
+    finally:
+        _SERVING.reset(token)
+
+
+def serving_now() -> Services | None:
+    return _SERVING.get()

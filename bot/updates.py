@@ -22,7 +22,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.i18n import t
-from bot.services import Services
+from bot.services import Services, serving
 from bot.usecases.unhandled import tell_committee
 from bot.usecases.uow import current_handling, handling_update
 from schedules import inbox
@@ -45,7 +45,7 @@ class InboxApplication(Application):  # type: ignore[type-arg]
         if not isinstance(update, Update):
             await super().process_update(update)
             return
-        with handling_update(update.update_id) as handled:
+        with handling_update(update.update_id) as handled, serving(self._services):
             await super().process_update(update)
         if handled.done:  # committed together with its effect
             self._attempts.pop(update.update_id, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -13,11 +13,11 @@ from bot.callbacks import Button
 from bot.domain.authz import Actor
 from bot.i18n import t
 from bot.render import keyboard, text_message
-from bot.services import Services
+from bot.services import Services, serving_now
 from bot.textfit import TEXT_LIMIT, split
 from bot.usecases.common import Ctx, Refused
 from bot.usecases.relay import Media
-from bot.usecases.uow import UnitOfWork
+from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
 from storage.db import reading
 
@@ -77,15 +77,45 @@ def markup(rows: list[list[tuple[str, Button]]], context: Context) -> Any:
     return InlineKeyboardMarkup.de_json(keyboard(rows), context.bot)
 
 
-async def reply(update: Update, text: str, **kwargs: Any) -> None:
-    """Answer in the chat directly (read-only answers); long ones are split."""
+async def reply(
+    update: Update,
+    text: str,
+    *,
+    stored: bool = True,
+    photos: Sequence[tuple[bytes, str]] = (),
+    **kwargs: Any,
+) -> None:
+    """Answer in the chat; long answers are split.
+
+    Through the outbox, like every other message: it keeps the chat's pace and order,
+    waits behind alerts, and is retried after a 429 or a network error. ``stored=False``
+    sends at once instead, for what must not be written down (a survey's questions, which
+    would tie a chat to the survey's progress). ``photos`` (PNG, caption) follow the text,
+    in order; each picture is stored once."""
     chat = update.effective_chat
     if chat is None:
         return
     pieces = split(text, TEXT_LIMIT) if text else [text]
-    for i, piece in enumerate(pieces):
-        extra = kwargs if i == len(pieces) - 1 else {}
-        await chat.send_message(text_message(piece)["text"], **extra)
+    svc = serving_now()
+    if svc is None or not stored:
+        for i, piece in enumerate(pieces):
+            extra = kwargs if i == len(pieces) - 1 else {}
+            await chat.send_message(text_message(piece)["text"], **extra)
+        for png, caption in photos:
+            await chat.send_photo(photo=png, caption=caption)
+        return
+    markup = kwargs.get("reply_markup")
+    async with UnitOfWork(
+        svc.engine, svc.wakeups, svc.clock.now(), svc.ctx.tz, marks_update=False
+    ) as uow:
+        for i, piece in enumerate(pieces):
+            payload = text_message(piece)
+            if markup is not None and i == len(pieces) - 1:
+                payload["reply_markup"] = markup.to_dict()
+            await uow.send(Send(chat.id, "sendMessage", payload, Priority.REPLY, "reply"))
+        for png, caption in photos:
+            picture = {"media": await uow.media(png), "caption": caption}
+            await uow.send(Send(chat.id, "sendPhoto", picture, Priority.REPLY, "reply"))
 
 
 def command_text(message: Message) -> str:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
-from telegram.error import TelegramError
 
 from bot.usecases import reports
 from bot.usecases.common import Refused
 from bot.usecases.reports import ReportView, Work
 from handlers.common import Context, actor_of, command_text, lang, reply, services
 from storage.db import reading
-
-log = logging.getLogger(__name__)
 
 
 async def _answer(update: Update, context: Context, work: Work) -> None:
@@ -27,15 +22,7 @@ async def _answer(update: Update, context: Context, work: Work) -> None:
     except Refused as refused:
         await reply(update, refused.text(lang(context)))
         return
-    await reply(update, view.text)
-    chat = update.effective_chat
-    if chat is None:
-        return
-    for chart in view.charts:
-        try:
-            await chat.send_photo(photo=chart.png, caption=chart.caption)
-        except TelegramError as exc:  # the text has the figures; a lost picture is logged
-            log.warning("could not send a report chart: %s", exc)
+    await reply(update, view.text, photos=[(c.png, c.caption) for c in view.charts])
 
 
 async def report(update: Update, context: Context) -> None:

@@ -33,7 +33,7 @@ SUBCOMMANDS = ("open", "close", "publish")
 async def _show(update: Update, context: Context, payload: Payload) -> None:
     raw: Any = payload.get("reply_markup")
     keyboard = InlineKeyboardMarkup.de_json(raw, context.bot) if raw else None
-    await reply(update, str(payload["text"]), reply_markup=keyboard)
+    await reply(update, str(payload["text"]), stored=False, reply_markup=keyboard)
 
 
 async def command(update: Update, context: Context) -> None:

@@ -133,14 +133,14 @@ class Dispatcher:
         while not self._stopping:
             self._wake.clear()
             try:
-                launched, next_at = await self._launch_due()
+                launched, next_at, paced = await self._launch_due()
             except Exception as exc:
                 delay = backoff.failed(exc)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), delay)
                 continue
             backoff.ok()
-            if not launched and not self._tasks and not self._results:
+            if not launched and not paced and not self._tasks and not self._results:
                 self.idle.set()
             timeout = 5.0
             if next_at is not None:
@@ -161,8 +161,11 @@ class Dispatcher:
             except Exception:  # left 'sending': the next start re-sends them as repeats
                 log.exception("could not record the last sends before stopping")
 
-    async def _launch_due(self) -> tuple[int, datetime | None]:
+    async def _launch_due(self) -> tuple[int, datetime | None, bool]:
+        """Start what can go now; return how many started, when to look again, and
+        whether something due waits only for its chat's pace (so the outbox is not idle)."""
         now = self._clock.now()
+        paced = False
         async with reading(self._engine) as conn:
             rows = (
                 await conn.execute(
@@ -199,6 +202,7 @@ class Dispatcher:
                 continue
             if not self._limiters.get(chat).has_capacity():
                 held.add(chat)
+                paced = True
                 soon = now + timedelta(seconds=0.3)
                 next_at = soon if next_at is None else min(next_at, soon)
                 continue
@@ -237,7 +241,7 @@ class Dispatcher:
             task = asyncio.create_task(self._deliver(row, payload))
             self._tasks.add(task)
             task.add_done_callback(self._done)
-        return len(claimed), next_at
+        return len(claimed), next_at, paced
 
     @staticmethod
     async def _claim(conn: AsyncConnection, ids: list[int]) -> set[int]:

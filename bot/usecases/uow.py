@@ -79,6 +79,7 @@ class Priority:
     CRITICAL = 0
     HIGH = 10
     NORMAL = 20
+    REPLY = 25  # an answer to someone who just wrote: after every request's messages
     LOW = 30  # reminders, notices and digests
 
     @staticmethod
@@ -114,6 +115,9 @@ class Send:
 class UnitOfWork:
     """An open transaction plus the outbox rows and deadlines it has written.
 
+    ``marks_update=False``: committing does not count as handling the incoming update
+    (an answer queued on the way must not mark done an update whose effect may yet fail).
+
     With ``batch=True`` (the deadline engine firing many steps in one transaction) the
     rows it appends - outbox messages, timeline events, deadlines - are written with one
     executemany each at commit instead of one statement each: on SQLite every statement
@@ -129,8 +133,10 @@ class UnitOfWork:
         tz: ZoneInfo = UTC_ZONE,
         *,
         batch: bool = False,
+        marks_update: bool = True,
     ) -> None:
         self._engine = engine
+        self._marks_update = marks_update
         self._wakeups = wakeups
         self.now = now
         self.tz = tz
@@ -169,7 +175,7 @@ class UnitOfWork:
         try:
             if exc_type is None:
                 await self.flush()
-                handling = _HANDLING.get()
+                handling = _HANDLING.get() if self._marks_update else None
                 if handling is not None and not handling.done:
                     await conn.execute(
                         update(inbox)

@@ -172,8 +172,9 @@ async def _dump(world: World) -> dict[str, list[Any]]:
                 (tuple(r) for r in await conn.execute(select(table))), key=repr
             )
         # What was queued, not how its delivery is going (a retry after a 429 may still
-        # be under way from an earlier cell).
-        queued = select(*(outbox.c[name] for name in QUEUED))
+        # be under way from an earlier cell), and not the answer itself: every answer,
+        # a refusal too, is a message the outbox sends.
+        queued = select(*(outbox.c[name] for name in QUEUED)).where(outbox.c.purpose != "reply")
         out["outbox"] = sorted((tuple(r) for r in await conn.execute(queued)), key=repr)
     return out
 

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.app import Runtime
 from storage.tables import care_plans, deadlines, plan_events, visits
 from tests.e2e.conftest import (
     CHEN,
@@ -28,7 +27,7 @@ from tests.e2e.conftest import (
     ZHAO,
     ZHOU,
     World,
-    settings_for,
+    runtime_for,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -133,12 +132,7 @@ async def test_an_unlogged_visit_goes_to_the_secretary_then_the_committee_across
     assert "钱卫东" in told.buttons  # give it to someone else
     # The bot restarts in the middle of the plan: nothing fires twice, nothing is lost.
     await plans.runtime.stop()
-    plans.runtime = Runtime(
-        settings_for(plans.server, tmp_path / "helpline.db"),
-        clock=plans.clock,
-        schedule=False,
-        poll_timeout=1,
-    )
+    plans.runtime = runtime_for(plans.server, tmp_path / "helpline.db", plans.clock)
     await plans.runtime.start()
     await _until(plans, _at(14, 8, 29))  # three days later is a Saturday: Monday morning
     assert not [m for m in chen.messages if "still not logged" in m.text and "孙琪伟" in m.text]

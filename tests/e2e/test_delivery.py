@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.tables import events, outbox, people
-from tests.e2e.conftest import LI, MAO, QIAN, WANG, World
+from tests.e2e.conftest import CHEN, LI, MAO, QIAN, WANG, World
 
 
 async def test_level_whose_every_alert_is_refused_escalates_at_once(world: World) -> None:
@@ -99,3 +99,22 @@ async def test_stuck_alert_is_reported_to_the_secretary_after_a_minute(world: Wo
     world.user(MAO).send("/status 1")
     status = await world.user(MAO).wait_message("waiting to be delivered")
     assert "#1" in status.text
+
+
+async def test_answers_go_through_the_outbox_and_survive_a_429(world: World) -> None:
+    """A flooded chat answers 429: a plain answer waits its turn and is sent, never dropped."""
+    chen = world.user(CHEN)
+    world.server.fail("sendMessage", chat_id=CHEN, status=429, retry_after=1, times=2)
+    for _ in range(3):
+        chen.send("/help")
+    await world.server.wait_call(lambda c: c.status == 429)
+    await world.settle()
+    world.clock.advance(timedelta(seconds=2))  # the pause Telegram asked for, on our clock
+    await world.settle()
+    world.clock.advance(timedelta(seconds=2))
+    await world.settle()
+    answers = [m for m in chen.messages if m.text.startswith("Branch 110/120 help line.")]
+    assert len(answers) == 3
+    async with world.runtime.engine.connect() as conn:
+        rows = (await conn.execute(select(outbox.c.purpose, outbox.c.status))).all()
+    assert [tuple(r) for r in rows] == [("reply", "sent")] * 3

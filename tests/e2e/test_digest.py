@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from bot.app import Runtime
 from bot.roster import parse_roster
 from bot.usecases.uow import Priority
 from storage.db import make_engine
 from storage.roster_store import import_roster
 from storage.tables import branches, care_plans, deadlines, outbox, visits
-from tests.e2e.conftest import CHEN, MAO, ROSTER, WANG, ZHOU, World, service_request, settings_for
+from tests.e2e.conftest import CHEN, MAO, ROSTER, WANG, ZHOU, World, runtime_for, service_request
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -28,9 +27,7 @@ async def _with_digest(world: World, at: str = "08:30") -> None:
     engine = make_engine(str(db))
     await import_roster(engine, parse_roster(text, "roster.yaml"), now=world.clock.now())
     await engine.dispose()
-    world.runtime = Runtime(
-        settings_for(world.server, db), clock=world.clock, schedule=False, poll_timeout=1
-    )
+    world.runtime = runtime_for(world.server, db, world.clock)
     await world.runtime.start()
 
 

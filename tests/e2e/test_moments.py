@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.app import Runtime
 from bot.roster import parse_roster
 from storage.db import make_engine
 from storage.roster_store import import_roster
@@ -32,8 +31,8 @@ from tests.e2e.conftest import (
     WU,
     ZHAO,
     World,
+    runtime_for,
     service_request,
-    settings_for,
 )
 from tests.moments import (
     FIRST_SATURDAY,
@@ -118,9 +117,7 @@ async def _with_calendar(world: World) -> None:
     roster = parse_roster(ROSTER.read_text() + CALENDAR, "roster.yaml")
     await import_roster(engine, roster, now=world.clock.now())
     await engine.dispose()
-    world.runtime = Runtime(
-        settings_for(world.server, db), clock=world.clock, schedule=False, poll_timeout=1
-    )
+    world.runtime = runtime_for(world.server, db, world.clock)
     await world.runtime.start()
 
 
