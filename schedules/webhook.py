@@ -72,10 +72,10 @@ class WebhookServer:
                 return web.Response(status=403)
         try:
             body = json.loads(await request.read())
+            if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+                return web.Response(status=400)
             update = Update.de_json(body, self._app.bot)
-        except (ValueError, TypeError, KeyError):
-            return web.Response(status=400)
-        if not isinstance(body, dict) or update is None:
+        except Exception:  # not JSON, or not an update: nothing to store, nothing to do
             return web.Response(status=400)
         try:
             async with writing(self._engine) as conn:
