@@ -18,7 +18,13 @@ from bot.clock import Clock, SystemClock
 from bot.services import Services
 from bot.settings import Settings, WebhookOptions
 from bot.startup import StartupError, check_database, wait_for_telegram
-from bot.updates import InboxApplication, PerChatUpdates, reachable_again
+from bot.updates import (
+    FIRST_RETRY,
+    RETRY_KEY,
+    InboxApplication,
+    PerChatUpdates,
+    reachable_again,
+)
 from bot.usecases import assessment, digest, plan_schedule
 from bot.usecases.common import Ctx
 from bot.usecases.escalate import undeliverable
@@ -59,6 +65,7 @@ class Runtime:
         poll_timeout: int = 20,
         read_timeout: float = 5.0,
         chat_limiters: ChatLimiters | None = None,
+        update_retry: float = FIRST_RETRY,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -74,6 +81,7 @@ class Runtime:
             self.engine, self.clock, self.ctx, self.wakeups, settings.bot_username
         )
         self.app.bot_data["services"] = self.services
+        self.app.bot_data[RETRY_KEY] = update_retry
         self.dispatcher = Dispatcher(
             self.engine,
             self.app.bot,

@@ -30,8 +30,9 @@ from storage.tables import people
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 6  # tries of one update: about a minute of backoff (1+2+4+8+16 s) in all
+ATTEMPTS = 6  # tries of one update: about half a minute of backoff (1+2+4+8+16 s) in all
 FIRST_RETRY = 1.0
+RETRY_KEY = "update_first_retry"  # bot_data: the first retry's delay, if not FIRST_RETRY
 
 
 class InboxApplication(Application):  # type: ignore[type-arg]
@@ -82,14 +83,15 @@ class InboxApplication(Application):  # type: ignore[type-arg]
         self._attempts[update.update_id] = tries
         if tries == 1:
             await self._tell_sender(update)
+        first = float(self.bot_data.get(RETRY_KEY, FIRST_RETRY))
         if tries < ATTEMPTS:
-            self._again(update, FIRST_RETRY * 2 ** (tries - 1))
+            self._again(update, first * 2 ** (tries - 1))
             return
         try:
             await self._give_up(update)
         except Exception:
             log.exception("update %s: not recorded as failed; trying later", update.update_id)
-            self._again(update, FIRST_RETRY * 2 ** (ATTEMPTS - 1))
+            self._again(update, first * 2 ** (ATTEMPTS - 1))
             return
         self._attempts.pop(update.update_id, None)
 

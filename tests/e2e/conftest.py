@@ -135,7 +135,8 @@ def runtime_for(
     """The bot as the stories run it: time moves only when the test says, and each chat
     may take messages faster than Telegram's one a second. That pace is real-time and
     the bench's subject (its sandbox enforces it); here it would make a story that asks
-    400 questions in one chat take 400 s, and prove nothing more."""
+    400 questions in one chat take 400 s, and prove nothing more. Likewise a failed
+    update is retried after real-time backoff, shortened here."""
     return Runtime(
         settings_for(server, db, language),
         clock=clock,
@@ -144,6 +145,7 @@ def runtime_for(
         read_timeout=read_timeout,
         webhook=webhook,
         chat_limiters=ChatLimiters(burst=30, period=1.0),
+        update_retry=0.05,  # a failed update is tried again after 0.05, 0.1, 0.2 ... s
     )
 
 
