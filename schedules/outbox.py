@@ -26,7 +26,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.clock import Clock
 from bot.i18n import t
@@ -403,12 +403,17 @@ class Dispatcher:
         return payload
 
     def _no_answer(self, row: Row, exc: NetworkError) -> None:
-        """No answer came back. If no connection was made, nothing was sent: try again as
-        it is. Otherwise (a read timeout, a reset) it may have arrived: an edit is safe to
-        repeat; a send goes again once, marked as a repeat, and a repeat that meets the
-        same fate is not sent a third time (the escalation goes on regardless)."""
+        """No good answer came back. If no connection was made, or Telegram answered with
+        an error (a 5xx), nothing was sent: try again as it is. Otherwise (a read timeout,
+        a reset) it may have arrived: an edit is safe to repeat; a send goes again once,
+        marked as a repeat, and a repeat that meets the same fate is not sent a third
+        time (the escalation goes on regardless)."""
         error = str(exc)[:300] or type(exc).__name__
-        if isinstance(exc.__cause__, NOT_SENT):
+        cause = exc.__cause__
+        # Cut off after the request left (a read timeout, a reset) - unlike an error answer
+        # from Telegram (a 5xx: no httpx error behind it) or a connection never made.
+        cut_off = isinstance(exc, TimedOut) or isinstance(cause, httpx.HTTPError)
+        if not cut_off or isinstance(cause, NOT_SENT):
             self._set(
                 row,
                 status="pending",

@@ -88,6 +88,46 @@ async def test_a_send_that_timed_out_is_repeated_marked_as_a_repeat(world: World
     assert [r.status for r in rows] == ["sent"]
 
 
+@pytest.mark.parametrize("read_timeout", [0.5])
+async def test_a_chat_that_keeps_timing_out_gets_one_repeat_not_five(world: World) -> None:
+    """Each answer held past the read timeout (the message itself arrives): the alert is
+    repeated once, marked, and a repeat that times out too is not sent again."""
+    world.server.delay("sendMessage", chat_id=LI, seconds=1.5, deliver=True, times=4)
+    world.user(MAO).send("/120 chest pain")
+    await world.user(LI).wait_message("chest pain")
+    for _ in range(6):  # the backoffs, on our clock; more than enough for four more tries
+        await world.server.wait_call(lambda c: c.chat_id == LI and c.status == 200)
+        await world.settle()
+        world.clock.advance(timedelta(seconds=4))
+        world.runtime.dispatcher.wake()
+    await world.settle()
+    texts = [m.text for m in world.user(LI).messages if "chest pain" in m.text]
+    assert len(texts) == 2 and texts[1] == "(repeat) " + texts[0]
+    async with world.runtime.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(outbox.c.status, outbox.c.error).where(outbox.c.chat_id == LI)
+            )
+        ).all()
+    assert [r.status for r in rows] == ["failed"] and "may have arrived" in rows[0].error
+
+
+async def test_an_error_answer_or_a_refused_connection_is_retried_unmarked(
+    world: World,
+) -> None:
+    world.server.fail("sendMessage", chat_id=LI, status=502, times=2)
+    world.user(MAO).send("/120 chest pain")
+    await world.server.wait_call(lambda c: c.chat_id == LI and c.status == 502)
+    for _ in range(3):
+        await world.settle()
+        world.clock.advance(timedelta(seconds=3))
+        world.runtime.dispatcher.wake()
+    alert = await world.user(LI).wait_message("chest pain")
+    await world.settle()
+    assert not alert.text.startswith("(repeat)")
+    assert [m.text for m in world.user(LI).messages if "chest pain" in m.text] == [alert.text]
+
+
 async def test_stuck_alert_is_reported_to_the_secretary_after_a_minute(world: World) -> None:
     world.server.fail("sendMessage", chat_id=LI, status=429, retry_after=120, times=5)
     world.user(MAO).send("/120 chest pain")
