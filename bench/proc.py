@@ -95,6 +95,11 @@ class BotProcess:
         return self._proc.pid
 
     @property
+    def returncode(self) -> int | None:
+        """None while the process runs."""
+        return None if self._proc is None else self._proc.returncode
+
+    @property
     def log_path(self) -> Path:
         return self.cwd / "bot.log"
 

@@ -298,7 +298,9 @@ class Dispatcher:
                 self._result_chats.pop(row_id, None)
 
     def _later(self, attempts: int) -> datetime:
-        return self._clock.now() + timedelta(seconds=min(2 ** max(attempts - 1, 0), 60))
+        """1, 2, 4, 8, then every 10 s: a failed try costs one request, and an alert must
+        leave within seconds of Telegram coming back, not a minute later."""
+        return self._clock.now() + timedelta(seconds=min(2 ** max(attempts - 1, 0), 10))
 
     async def _prepare(self, row: Row) -> dict[str, Any] | None:
         """The call's parameters, built before the row is claimed, so that nothing but

@@ -43,7 +43,8 @@ async def poll(
     ``on_batch`` runs in the transaction that records a batch, with its senders' ids.
     """
     offset: int | None = None
-    backoff = Backoff("polling Telegram (getUpdates)")
+    # At most 10 s between tries: once Telegram is back, workers are heard within 10 s.
+    backoff = Backoff("polling Telegram (getUpdates)", most=10.0)
     while True:
         try:
             offset = await _poll_once(app, engine, clock, offset, long_poll, on_batch)

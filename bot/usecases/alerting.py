@@ -136,12 +136,9 @@ def alert_text(ctx: Ctx, req: Request, now: datetime, *, escalated_from: int | N
                 age=render.age_text(lang, max(now - req.created_at, timedelta(minutes=1))),
             ),
         )
-    footer = t(
-        lang,
-        "Raised {time} ({age})",
-        time=render.clock_text(req.created_at, ctx.tz),
-        age=render.age_text(lang, now - req.created_at),
-    )
+    # A clock time, not an age: an alert held back by Telegram (429) or an outage must
+    # not arrive saying "(just now)" half a minute later.
+    footer = t(lang, "Raised {time}", time=render.clock_text(req.created_at, ctx.tz))
     body = req.text or t(lang, "(no details yet; they will follow)")
     return render.fit_body("\n".join(lines), body, footer)
 

@@ -24,6 +24,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "process: starts `helpline run` as a real subprocess (and kills it)"
     )
+    config.addinivalue_line(
+        "markers", "slow: minutes of a real outage; its outcome does not depend on the date"
+    )
 
 
 @pytest.fixture

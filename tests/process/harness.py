@@ -75,11 +75,14 @@ async def until(probe: Callable[[], T | None], what: str, timeout: float = WAIT)
 
 
 @contextlib.asynccontextmanager
-async def harness_for(tmp_path: Path, roster: Path) -> AsyncIterator[Harness]:
+async def harness_for(
+    tmp_path: Path, roster: Path, db: Path | None = None
+) -> AsyncIterator[Harness]:
+    """The sandbox, the roster imported into ``db`` (default: in ``tmp_path``), no bot yet."""
     async with SandboxServer(bot_username="helpline_bot") as server:
         for telegram_id, name in NAMES.items():
             server.user(telegram_id, name)
-        db = tmp_path / "helpline.db"
+        db = db or tmp_path / "helpline.db"
         env = bot_env(server.base_url, db, language="en")
         env["HELPLINE_BOT_TOKEN"] = "123456:TEST"
         await run_cli(["roster", "import", str(roster)], env, tmp_path, timeout=60)
