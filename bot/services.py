@@ -23,8 +23,8 @@ class Services:
     bot_username: str | None = None
 
     def uow(self) -> UnitOfWork:
-        """A fresh transaction stamped with the current time."""
-        return UnitOfWork(self.engine, self.wakeups, self.clock.now(), self.ctx.tz)
+        """A fresh transaction, stamped with the time it takes the write lock."""
+        return UnitOfWork(self.engine, self.wakeups, self.clock, self.ctx.tz)
 
 
 _SERVING: ContextVar[Services | None] = ContextVar("helpline_services", default=None)

@@ -106,7 +106,7 @@ async def reply(
         return
     markup = kwargs.get("reply_markup")
     async with UnitOfWork(
-        svc.engine, svc.wakeups, svc.clock.now(), svc.ctx.tz, marks_update=False
+        svc.engine, svc.wakeups, svc.clock, svc.ctx.tz, marks_update=False
     ) as uow:
         for i, piece in enumerate(pieces):
             payload = text_message(piece)

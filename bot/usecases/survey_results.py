@@ -41,7 +41,7 @@ class Outcome:
 
 
 def _batch(svc: Services) -> UnitOfWork:
-    return UnitOfWork(svc.engine, svc.wakeups, svc.clock.now(), svc.ctx.tz, batch=True)
+    return UnitOfWork(svc.engine, svc.wakeups, svc.clock, svc.ctx.tz, batch=True)
 
 
 async def open_for_all(svc: Services, actor: Actor, key: str) -> int:

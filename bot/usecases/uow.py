@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.clock import Clock
 from bot.domain.kinds import Urgency
 from bot.domain.policy import Policy
 from storage import queries, request_facts
-from storage.db import write_lock
+from storage.db import use_case_gate, write_lock
 from storage.tables import deadlines, events, inbox, outbox, outbox_media
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -129,7 +130,7 @@ class UnitOfWork:
         self,
         engine: AsyncEngine,
         wakeups: Wakeups,
-        now: datetime,
+        now: datetime | Clock,
         tz: ZoneInfo = UTC_ZONE,
         *,
         batch: bool = False,
@@ -138,7 +139,11 @@ class UnitOfWork:
         self._engine = engine
         self._marks_update = marks_update
         self._wakeups = wakeups
-        self.now = now
+        # Given a clock, the transaction's time is read when it takes the write lock: the
+        # timeline then follows the order of commits, and a request's time is when it
+        # was stored, not when its handler began to wait for its turn.
+        self._clock = None if isinstance(now, datetime) else now
+        self.now = now if isinstance(now, datetime) else now.now()
         self.tz = tz
         self._conn: AsyncConnection | None = None
         self._sent = False
@@ -155,8 +160,12 @@ class UnitOfWork:
         return self._conn
 
     async def __aenter__(self) -> UnitOfWork:
+        self._gate = use_case_gate(self._engine)
         self._lock = write_lock(self._engine)
-        await self._lock.acquire()
+        async with self._gate:
+            await self._lock.acquire()
+        if self._clock is not None:
+            self.now = self._clock.now()
         try:
             self._conn = await self._engine.connect()
             await self._conn.begin()
