@@ -114,7 +114,7 @@ async def intake(root: Path, workers: int = 50) -> Outcome:
             "ms",
             100,
             "<=",
-            "sent -> its request stored (requests.created_at, in the committing use case)",
+            "sent -> its request stored (created_at: when its transaction took the write lock)",
         ),
         Metric(
             "intake_excess_p99_ms",

@@ -48,7 +48,12 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     run.add_argument(
         "--port", type=int, default=8443, help=t(lang, "port the webhook server binds")
     )
-    run.add_argument("--secret-token", help=t(lang, "secret Telegram sends with each webhook call"))
+    run.add_argument(
+        "--secret-token",
+        help=t(
+            lang, "secret Telegram sends with each webhook call (default: a random one per run)"
+        ),
+    )
 
     roster = commands.add_parser("roster", help=t(lang, "the roster of people and branches"))
     roster_commands = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")

@@ -46,6 +46,13 @@ class InboxApplication(Application):  # type: ignore[type-arg]
         if not isinstance(update, Update):
             await super().process_update(update)
             return
+        if not from_its_own_chat(update):
+            log.warning(
+                "update %s ignored: it claims a private chat that is not its sender's",
+                update.update_id,
+            )
+            await inbox.finish(self._services.engine, update.update_id)
+            return
         with handling_update(update.update_id) as handled, serving(self._services):
             await super().process_update(update)
         if handled.done:  # committed together with its effect
@@ -134,6 +141,14 @@ class InboxApplication(Application):  # type: ignore[type-arg]
             ATTEMPTS,
             told,
         )
+
+
+def from_its_own_chat(update: Update) -> bool:
+    """A private chat's id is its user's id: an update saying otherwise was forged (a
+    committee member's id as sender, an attacker's chat for the answers) and is not acted
+    on, so no answer, invite code or timeline can be steered to someone else's chat."""
+    chat, user = update.effective_chat, update.effective_user
+    return chat is None or user is None or chat.type != "private" or chat.id == user.id
 
 
 class PerChatUpdates(BaseUpdateProcessor):

@@ -3,8 +3,12 @@
 Telegram sends an update again until the webhook answers 2xx, so answering first and
 storing later (what PTB's own webhook server does) loses every update in flight when the
 process dies. Here the answer waits for the commit; if the database cannot take it, the
-answer is 503 and Telegram tries again later. The secret token, when set, is compared in
-constant time before anything is read.
+answer is 503 and Telegram tries again later.
+
+A secret token is always required: without ``--secret-token`` a random one is made for
+this run and given to ``setWebhook``, so Telegram sends it and nobody else knows it (a
+restart makes a new one and registers it again: nothing to store, nothing to leak). It
+is compared in constant time before anything is read; a post without it gets 403.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import secrets
 from typing import Any
 
 from aiohttp import web
@@ -44,6 +49,7 @@ class WebhookServer:
         self._app, self._engine, self._clock = app, engine, clock
         self._options, self._on_batch = options, on_batch
         self._backoff = Backoff("recording webhook updates")
+        self._secret = options.secret_token or secrets.token_urlsafe(32)
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -55,7 +61,7 @@ class WebhookServer:
         await site.start()
         await self._app.bot.set_webhook(
             url=self._options.url,
-            secret_token=self._options.secret_token,
+            secret_token=self._secret,
             allowed_updates=Update.ALL_TYPES,
         )
 
@@ -65,11 +71,9 @@ class WebhookServer:
             self._runner = None
 
     async def _receive(self, request: web.Request) -> web.Response:
-        secret = self._options.secret_token
-        if secret is not None:
-            given = request.headers.get(SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode(), secret.encode()):
-                return web.Response(status=403)
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            return web.Response(status=403)
         try:
             body = json.loads(await request.read())
             if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
