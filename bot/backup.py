@@ -8,35 +8,25 @@ process, SQLite restarts a multi-step backup whenever the source changes between
 steps, so small steps could chase a busy bot for ever; one step holds one snapshot and
 always finishes. ``pages``/``pause`` allow stepping for tests or a quiet database.
 
-The copy is written to a temporary file beside FILE and moved into place only when it is
-complete and readable: a failed or interrupted backup never leaves a half file named FILE.
-Every refusal is a ``BackupError`` carrying a catalog msgid, for a one-line message.
+The copy is written in a private directory beside FILE (``bot/outfiles.py``) and moved
+into place only when it is complete and readable: a failed or interrupted backup never
+leaves a half file named FILE. Every refusal is an ``OutputError`` (``BackupError`` for
+the backup's own) carrying a catalog msgid, for a one-line message.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bot.i18n import N_, t
+from bot.outfiles import OutputError, check_target, put_in_place, staged
 
 
-class BackupError(Exception):
+class BackupError(OutputError):
     """The operator asked for something we refuse; ``msgid``/``params`` say why."""
-
-    def __init__(self, msgid: str, /, *, operator: bool = True, **params: Any) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.params = params
-        self.operator = operator  # False: something broke that the operator did not cause
-
-    def text(self, lang: str) -> str:
-        return t(lang, self.msgid, **self.params)
 
 
 @dataclass(frozen=True)
@@ -100,29 +90,10 @@ def backup(
         raise BackupError(
             N_("HELPLINE_DB: '{path}' does not exist; there is nothing to back up"), path=source
         )
-    if target.exists() or target.is_symlink():
-        if target.is_dir():
-            raise BackupError(N_("{file}: is a directory"), file=target)
-        with contextlib.suppress(OSError):
-            if target.samefile(source):
-                raise BackupError(N_("{file}: is the live database itself"), file=target)
-        if not force:
-            raise BackupError(
-                N_("{file}: already exists; choose another name or add --force to overwrite it"),
-                file=target,
-            )
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise BackupError(N_("{file}: the directory does not exist"), file=target)
-
-    partial = directory / f".{target.name}.{os.getpid()}.partial"
-    try:
+    check_target(target, source, force=force)
+    with staged([target]) as (partial,):
         requests = _copy(source, partial, pages=pages, pause=pause)
-        _move_into_place(partial, target, force=force)
-    finally:
-        for leftover in (partial, *(Path(f"{partial}{s}") for s in ("-wal", "-shm", "-journal"))):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+        put_in_place([(partial, target)], force=force)
     return BackupReport(target, target.stat().st_size, requests)
 
 
@@ -174,32 +145,12 @@ def _count_requests(conn: sqlite3.Connection) -> int | None:
     return int(row[0])
 
 
-def _move_into_place(partial: Path, target: Path, *, force: bool) -> None:
-    if force:
-        os.replace(partial, target)
-        return
-    try:
-        os.link(partial, target)  # atomic, and never overwrites what appeared meanwhile
-    except FileExistsError:
-        raise BackupError(
-            N_("{file}: already exists; choose another name or add --force to overwrite it"),
-            file=target,
-        ) from None
-    except OSError:  # a file system without hard links
-        if target.exists():
-            raise BackupError(
-                N_("{file}: already exists; choose another name or add --force to overwrite it"),
-                file=target,
-            ) from None
-        os.replace(partial, target)
-
-
 def main_backup(lang: str, db: str, target: Path, *, force: bool) -> tuple[int, str]:
     """Run a backup for the CLI: (0, report line) or (1 or 2, error line)."""
     started = time.monotonic()
     try:
         report = backup(db, target, force=force)
-    except BackupError as exc:
+    except OutputError as exc:
         return (2 if exc.operator else 1), exc.text(lang)
     except OSError as exc:
         return 1, t(lang, "{file}: cannot be written ({reason})", file=target, reason=exc)

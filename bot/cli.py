@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -110,6 +111,9 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     ``clock`` is what the subcommands that stamp something (an invite's expiry, an import,
     a report's "made at") read: the system clock, unless a test names its own instant.
     """
+    # Everything the command writes - the database and its WAL, backups, exports,
+    # reports - holds workers' words: readable by the service's user only.
+    os.umask(0o077)
     lang = peek_language()
     try:
         args = _parser(lang).parse_args(argv)

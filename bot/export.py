@@ -12,14 +12,13 @@ export and a running bot neither blocks it nor is blocked by it.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +34,7 @@ from bot.export_rows import (
     request_record,
 )
 from bot.i18n import N_, t
+from bot.outfiles import OutputError, check_target, put_in_place, staged
 
 if TYPE_CHECKING:
     from bot import export_writers
@@ -42,20 +42,10 @@ if TYPE_CHECKING:
 FORMATS = ("csv", "xlsx")
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2100, 12, 31)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-EXISTS = N_("{file}: already exists; choose another name or add --force to overwrite it")
 
 
-class ExportError(Exception):
+class ExportError(OutputError):
     """The export is refused (``operator``: the operator can fix it) or failed."""
-
-    def __init__(self, msgid: str, /, *, operator: bool = True, **params: Any) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.params = params
-        self.operator = operator
-
-    def text(self, lang: str) -> str:
-        return t(lang, self.msgid, **self.params)
 
 
 @dataclass(frozen=True)
@@ -146,39 +136,11 @@ def check_targets(options: ExportOptions, db: str) -> None:
     """Refuse targets that exist (unless --force), are directories, or are the database."""
     live = sqlite_path(db)
     for target in options.targets.values():
-        if target.is_dir():
-            raise ExportError(N_("{file}: is a directory"), file=target)
-        if live is not None and target.exists():
-            with contextlib.suppress(OSError):
-                if target.samefile(live):
-                    raise ExportError(N_("{file}: is the live database itself"), file=target)
-        if (target.exists() or target.is_symlink()) and not options.force:
-            raise ExportError(EXISTS, file=target)
-        directory = target.parent if str(target.parent) else Path(".")
-        if not directory.is_dir():
-            raise ExportError(N_("{file}: the directory does not exist"), file=target)
+        check_target(target, live, force=options.force)
     if live is not None and not live.is_file():
         raise ExportError(
             N_("HELPLINE_DB: '{path}' does not exist; there is nothing to export"), path=live
         )
-
-
-def _partial(target: Path) -> Path:
-    directory = target.parent if str(target.parent) else Path(".")
-    return directory / f".{target.name}.{os.getpid()}.partial"
-
-
-def _claim(partials: dict[str, Path], targets: dict[str, Path]) -> None:
-    """Create the temporary files now: an unwritable place is refused before any query."""
-    for sheet, partial in partials.items():
-        try:
-            partial.open("xb").close()
-        except OSError as exc:
-            raise ExportError(
-                N_("{file}: cannot be written ({reason})"),
-                file=targets[sheet],
-                reason=exc.strerror or exc,
-            ) from None
 
 
 async def export(db: str, tz: ZoneInfo, options: ExportOptions) -> ExportReport:
@@ -187,9 +149,8 @@ async def export(db: str, tz: ZoneInfo, options: ExportOptions) -> ExportReport:
 
     check_targets(options, db)
     targets = options.targets
-    partials = {sheet: _partial(target) for sheet, target in targets.items()}
-    try:
-        _claim(partials, targets)
+    with staged(list(targets.values())) as paths:
+        partials = dict(zip(targets, paths, strict=True))
         sink: Sink = (
             XlsxSink(partials["requests"]) if options.format == "xlsx" else CsvSink(partials)
         )
@@ -198,11 +159,7 @@ async def export(db: str, tz: ZoneInfo, options: ExportOptions) -> ExportReport:
             sink.finish()
         finally:
             sink.close()
-        _move_into_place(partials, targets, force=options.force)
-    finally:
-        for partial in partials.values():
-            with contextlib.suppress(FileNotFoundError):
-                partial.unlink()
+        put_in_place([(partials[k], targets[k]) for k in targets], force=options.force)
     files = list(targets.values())
     return ExportReport(files, *counts, size=sum(f.stat().st_size for f in files))
 
@@ -237,37 +194,12 @@ async def _write(
     return requests, events
 
 
-def _move_into_place(partials: dict[str, Path], targets: dict[str, Path], *, force: bool) -> None:
-    placed: list[Path] = []
-    try:
-        for sheet, partial in partials.items():
-            target = targets[sheet]
-            if force:
-                os.replace(partial, target)
-            else:
-                try:
-                    os.link(partial, target)  # never overwrites what appeared meanwhile
-                except FileExistsError:
-                    raise ExportError(EXISTS, file=target) from None
-                except OSError:  # a file system without hard links
-                    if target.exists():
-                        raise ExportError(EXISTS, file=target) from None
-                    os.replace(partial, target)
-            placed.append(target)
-    except BaseException:
-        if not force:  # the csv pair goes in whole or not at all
-            for target in placed:
-                with contextlib.suppress(OSError):
-                    target.unlink()
-        raise
-
-
 def main_export(lang: str, db: str, tz: ZoneInfo, options: ExportOptions) -> tuple[int, str]:
     """Run an export for the CLI: (0, report line) or (1 or 2, error line)."""
     started = time.monotonic()
     try:
         report = _run(db, tz, options)
-    except ExportError as exc:
+    except OutputError as exc:
         return (2 if exc.operator else 1), exc.text(lang)
     except OSError as exc:
         return 1, t(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +39,7 @@ def add_parser(commands: Any, lang: str) -> None:
     )
     report.add_argument("--out", required=True, metavar="FILE.html")
     report.add_argument("--language", choices=LANGUAGES, help=t(lang, "the page's language"))
+    report.add_argument("--force", action="store_true", help=t(lang, "overwrite FILE if it exists"))
     report.add_argument(
         "--internal",
         action="store_true",
@@ -60,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             Path(args.out),
             suppress=not args.internal,
             now=args.clock.now(),
+            force=args.force,
         )
     )
 
@@ -73,9 +73,12 @@ async def write_report(
     *,
     suppress: bool,
     now: datetime,
+    force: bool = False,
 ) -> int:
     """Query, draw and write the page; print one line saying what was written."""
     from bot import report_charts, report_html
+    from bot.backup import sqlite_path
+    from bot.outfiles import OutputError, check_target, put_in_place, staged
     from bot.usecases.common import Ctx, Refused
     from bot.usecases.reports import figures_of, period_of
     from storage.db import make_engine, migrate, reading
@@ -83,7 +86,8 @@ async def write_report(
     ctx = Ctx(lang=lang, tz=tz)
     try:
         period = period_of(ctx, written, now)
-    except Refused as refused:
+        check_target(out, sqlite_path(db), force=force)  # before any query
+    except (Refused, OutputError) as refused:
         _err(refused.text(lang))
         return EXIT_USAGE
     engine = make_engine(db)
@@ -99,13 +103,14 @@ async def write_report(
         await engine.dispose()
     charts = await asyncio.to_thread(report_charts.render_charts, lang, report, suppress=suppress)
     html = report_html.page(lang, report, before, charts, suppress=suppress, made_at=now, tz=tz)
-    partial = out.with_name(out.name + ".part")
     try:
-        partial.write_text(html, encoding="utf-8")
-        os.replace(partial, out)  # a reader never sees half a page
+        with staged([out]) as (partial,):  # a reader never sees half a page
+            partial.write_text(html, encoding="utf-8")
+            put_in_place([(partial, out)], force=force)
+    except OutputError as refused:
+        _err(refused.text(lang))
+        return EXIT_USAGE
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            partial.unlink()
         _err(t(lang, "{file}: cannot be written ({reason})", file=out, reason=exc.strerror or exc))
         return EXIT_USAGE
     print(

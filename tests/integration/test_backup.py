@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.backup import BackupError, backup, sqlite_path
+from bot.backup import backup, sqlite_path
+from bot.outfiles import OutputError
 from storage.db import make_engine, migrate
 from tests.moments import helpline
 
@@ -227,5 +228,5 @@ def test_sqlite_path_reads_paths_and_urls() -> None:
     assert sqlite_path("sqlite+aiosqlite:///h.db") == Path("h.db")
     assert sqlite_path("postgresql+asyncpg://u@h/db") is None
     assert sqlite_path(":memory:") is None
-    with pytest.raises(BackupError):
+    with pytest.raises(OutputError):
         backup("postgresql+asyncpg://u@h/db", Path("x.db"))

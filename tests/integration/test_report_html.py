@@ -110,7 +110,10 @@ def test_internal_shows_every_figure_and_language_sets_the_page(env: Path, tmp_p
     out = tmp_path / "internal.html"
     assert helpline(["report", "--period", "2026Q4", "--out", str(out), "--internal"]) == 0
     assert "n&lt;3" not in out.read_text(encoding="utf-8")
-    assert helpline(["report", "--period", "2026q4", "--out", str(out), "--language", "zh"]) == 0
+    assert (
+        helpline(["report", "--period", "2026q4", "--out", str(out), "--language", "zh", "--force"])
+        == 0
+    )
     assert '<html lang="zh-Hans">' in out.read_text(encoding="utf-8")
 
 
@@ -118,7 +121,7 @@ def test_internal_shows_every_figure_and_language_sets_the_page(env: Path, tmp_p
     ("args", "message"),
     [
         (["--period", "2026Q5"], "I do not know the period “2026Q5”"),
-        (["--out", "missing-folder/x.html"], "cannot be written"),
+        (["--out", "missing-folder/x.html"], "the directory does not exist"),
     ],
 )
 def test_a_bad_period_or_place_is_refused_in_one_line_and_writes_nothing(
@@ -133,4 +136,47 @@ def test_a_bad_period_or_place_is_refused_in_one_line_and_writes_nothing(
     said = capsys.readouterr()
     assert message in said.err and "Traceback" not in said.err
     assert len(said.err.strip().splitlines()) == 1
-    assert list(tmp_path.glob("*.html")) == [] and list(tmp_path.glob("**/*.part")) == []
+    assert list(tmp_path.glob("*.html")) == [] and list(tmp_path.glob(".helpline-*")) == []
+
+
+def test_an_existing_file_needs_force_and_the_live_database_is_refused_even_with_it(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed(env)
+    out = tmp_path / "figures.html"
+    out.write_text("last quarter's page")
+    capsys.readouterr()
+    assert helpline(["report", "--period", "2026Q4", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{out}: already exists; choose another name or add --force to overwrite it"
+    )
+    assert out.read_text() == "last quarter's page"
+    assert helpline(["report", "--period", "2026Q4", "--out", str(out), "--force"]) == 0
+    assert "<html" in out.read_text()
+    live = env.read_bytes()
+    for argv in (["--out", str(env)], ["--out", str(env), "--force"]):
+        assert helpline(["report", "--period", "2026Q4", *argv]) == 2
+        assert capsys.readouterr().err.strip().endswith("is the live database itself")
+    assert env.read_bytes() == live
+
+
+def test_a_planted_symlink_is_not_followed_and_what_is_written_is_private(
+    env: Path, tmp_path: Path
+) -> None:
+    """The temporary names of before (``<out>.part``, ``.<name>.<pid>.partial``) were
+    predictable: a link planted there made the copy land where the planter chose."""
+    _seed(env)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours")
+    out, copy = tmp_path / "figures.html", tmp_path / "copy.db"
+    for planted in (
+        out.with_name(out.name + ".part"),
+        tmp_path / f".copy.db.{os.getpid()}.partial",
+    ):
+        planted.symlink_to(victim)
+    assert helpline(["report", "--period", "2026Q4", "--out", str(out)]) == 0
+    assert helpline(["backup", str(copy)]) == 0
+    assert victim.read_text() == "not yours"
+    for written in (out, copy, env):  # the database itself too
+        assert not written.is_symlink() and written.stat().st_mode & 0o777 == 0o600
+    assert list(tmp_path.glob(".helpline-*")) == []  # the private rooms are gone
