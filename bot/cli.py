@@ -262,8 +262,8 @@ async def _import(settings: Settings, roster: Roster, path: Path, now: datetime)
 
 def _invite(key: str, days: int, clock: Clock) -> int:
     settings = load_settings(require_token=False)
-    if days < 1:
-        _err(t(settings.language, "--days must be at least 1"))
+    if not 1 <= days <= 30:  # as the roster's invite_valid: a link is not kept for months
+        _err(t(settings.language, "--days must be between 1 and 30"))
         return EXIT_USAGE
     return asyncio.run(_make_invite(settings, key, timedelta(days=days), clock.now()))
 

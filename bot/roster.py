@@ -50,6 +50,7 @@ EXTRA_SECTIONS: tuple[str, ...] = (
     "take_timeout",
     "resolve_deadline",
     "confirm_timeout",
+    "invite_valid",
     "digest",
     "language",
     "timezone",

@@ -185,7 +185,8 @@ async def invite_new(update: Update, context: Context, role: str, key: str, name
         lambda uow, _ctx, actor: roster_desk.add_person(uow, actor, role, key, name),
     )
     if not isinstance(code, Declined):
-        await reply(update, invite_link(lang(context), code, services(context).bot_username))
+        svc = services(context)
+        await reply(update, invite_link(lang(context), code, svc.bot_username, svc.ctx.tz))
 
 
 async def family(update: Update, context: Context) -> None:
@@ -209,5 +210,5 @@ async def family(update: Update, context: Context) -> None:
             name=name,
         )
         + "\n"
-        + invite_link(lg, code, services(context).bot_username),
+        + invite_link(lg, code, services(context).bot_username, services(context).ctx.tz),
     )

@@ -111,4 +111,5 @@ async def invite(update: Update, context: Context) -> None:
     key = args[0]
     code = await attempt(update, context, lambda uow, _ctx, actor: make_invite(uow, actor, key))
     if not isinstance(code, Declined):
-        await reply(update, invite_link(lg, code, services(context).bot_username))
+        svc = services(context)
+        await reply(update, invite_link(lg, code, svc.bot_username, svc.ctx.tz))

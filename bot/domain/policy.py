@@ -27,6 +27,10 @@ DEFAULT_RESOLVE_WITHIN = {
     Kind.SERVICE: timedelta(days=3),  # three working days
 }
 DEFAULT_CONFIRM = (timedelta(hours=24), timedelta(hours=72))
+# How long an invite link stays valid: a link forwarded around for months is a key left
+# under the mat, so the roster may shorten it and lengthen it only up to a month.
+DEFAULT_INVITE_VALID = timedelta(days=7)
+INVITE_VALID_RANGE = (timedelta(hours=1), timedelta(days=30))
 
 
 class PolicyError(ValueError):
@@ -50,6 +54,7 @@ class Policy:
     confirm: tuple[timedelta, timedelta] = DEFAULT_CONFIRM
     calendar: WorkCalendar | None = None
     digest_at: time | None = None  # the morning digest's local time; None: no digest
+    invite_valid: timedelta = DEFAULT_INVITE_VALID
 
     def chain_for(self, kind: Kind) -> Chain:
         """The timing frozen onto a new request of ``kind``."""
@@ -109,7 +114,22 @@ def policy_from(escalation: Any, extras: Any, tz: ZoneInfo) -> Policy:
         digest = digest_at(extras)
     except DigestConfigError as exc:
         raise PolicyError("digest", str(exc)) from exc
-    return Policy(chains, take, resolve, confirm, _calendar(extras, tz), digest)
+    return Policy(
+        chains, take, resolve, confirm, _calendar(extras, tz), digest, _invite_valid(extras)
+    )
+
+
+def _invite_valid(extras: dict[str, Any]) -> timedelta:
+    if "invite_valid" not in extras:
+        return DEFAULT_INVITE_VALID
+    try:
+        valid = parse_duration(str(extras["invite_valid"]))
+    except ValueError as exc:
+        raise PolicyError("invite_valid", str(exc)) from exc
+    shortest, longest = INVITE_VALID_RANGE
+    if not shortest <= valid <= longest:
+        raise PolicyError("invite_valid", "must be between 1h and 30d")
+    return valid
 
 
 def _calendar(extras: dict[str, Any], tz: ZoneInfo) -> WorkCalendar | None:

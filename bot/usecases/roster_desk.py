@@ -20,11 +20,12 @@ from bot.i18n import t
 from bot.usecases.actions import alert_again
 from bot.usecases.common import Ctx, Refused, set_state
 from bot.usecases.presence import MAX_AWAY, parse_until
+from bot.usecases.registration import Invite, issue_invite
 from bot.usecases.roster_log import record
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import board_queries as bq
 from storage import queries
-from storage.invites import create_invite, person_id_by_key
+from storage.invites import person_id_by_key
 from storage.queries import Person
 from storage.tables import branch_departments, branch_members, people, requests
 from storage.tables import branches as branches_table
@@ -52,7 +53,7 @@ def _own_branch(actor: Actor) -> int:
     return min(actor.secretary_of)
 
 
-async def add_person(uow: UnitOfWork, actor: Actor, role: str, key: str, name: str) -> str:
+async def add_person(uow: UnitOfWork, actor: Actor, role: str, key: str, name: str) -> Invite:
     """A new member or worker of the secretary's branch, bound later by an invite."""
     branch_id = _own_branch(actor)
     name = " ".join(name.split())[:NAME_LIMIT]
@@ -88,9 +89,7 @@ async def add_person(uow: UnitOfWork, actor: Actor, role: str, key: str, name: s
             )
         )
     await record(uow, "added", actor, person_id, branch_id=branch_id, role=role, key=key)
-    return await create_invite(
-        uow.conn, person_id=person_id, created_by_id=actor.person_id, now=uow.now
-    )
+    return await issue_invite(uow, person_id, actor.person_id)
 
 
 def parse_topics(words: list[str]) -> list[str]:
@@ -232,7 +231,7 @@ async def nudge(uow: UnitOfWork, ctx: Ctx, actor: Actor, person_id: int) -> Pers
     return person
 
 
-async def add_family(uow: UnitOfWork, actor: Actor, name: str) -> tuple[str, str]:
+async def add_family(uow: UnitOfWork, actor: Actor, name: str) -> tuple[str, Invite]:
     """A worker registers a family member; returns the name as stored and the invite code
     to forward to them."""
     person = await queries.person_by_chat(uow.conn, actor.chat_id)
@@ -267,7 +266,4 @@ async def add_family(uow: UnitOfWork, actor: Actor, name: str) -> tuple[str, str
         branch_id=min(branches) if branches else None,
         family_of=person.id,
     )
-    code = await create_invite(
-        uow.conn, person_id=family_id, created_by_id=actor.person_id, now=uow.now
-    )
-    return name, code
+    return name, await issue_invite(uow, family_id, actor.person_id)

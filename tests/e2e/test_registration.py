@@ -35,7 +35,7 @@ async def test_secretary_invites_and_the_link_works_once(world: World) -> None:
     assert bound == ZHENG_PHONE
     intruder = world.user(7777, "Other")
     intruder.send(f"/start {code.group(1)}")
-    await intruder.wait_message("already been used")
+    await intruder.wait_message("unknown, already used or expired")
     # Now zheng is reachable and gets the dock branch's insurance requests directly.
     await service_request(world, SUN, "Insurance claim", "claim for my hand")
     alert = await newcomer.wait_message("claim for my hand")
@@ -54,7 +54,7 @@ async def test_invite_refusals_change_nothing(world: World) -> None:
     await world.user(WANG).wait_message("Usage: /invite PERSON_KEY")
     stranger = world.user(6666, "Guess")
     stranger.send("/start not-a-real-code")
-    await stranger.wait_message("not valid")
+    await stranger.wait_message("unknown, already used or expired")
     async with world.runtime.engine.connect() as conn:
         bound = await conn.scalar(select(people.c.telegram_id).where(people.c.key == "zheng"))
     assert bound is None
@@ -74,4 +74,22 @@ async def test_cli_invite_code_binds_and_expired_codes_are_refused(
     world.clock.advance(timedelta(days=2))
     newcomer = world.user(ZHENG_PHONE, "Zheng")
     newcomer.send(f"/start {code.group(1)}")
-    await newcomer.wait_message("expired")
+    expired = await newcomer.wait_message("not valid")
+    # Unknown, used or expired: one answer, so trying codes tells nobody which exist.
+    assert expired.text == (
+        "This invite code is not valid: unknown, already used or expired. Ask your branch "
+        "secretary for a new link."
+    )
+
+
+async def test_an_invite_is_valid_for_the_rosters_time_and_warns_when_the_person_is_bound(
+    world: World,
+) -> None:
+    world.user(ZHOU).send("/invite zheng")
+    link = await world.user(ZHOU).wait_message("start=")
+    until = (world.clock.now() + timedelta(days=7)).astimezone(world.runtime.settings.tz)
+    assert f"valid until {until:%m-%d %H:%M}" in link.text
+    assert "already has a Telegram account" not in link.text
+    world.user(WANG).send("/invite li")  # li's phone is registered already
+    moved = await world.user(WANG).wait_message("start=")
+    assert "already has a Telegram account registered" in moved.text

@@ -102,6 +102,9 @@ BAD: list[tuple[str, str, int | None, str]] = [
     ("empty levels", edit("[2m, 3m]", "[]"), 17, "non-empty list"),
     ("unknown urgency", edit("  critical:", "  urgent:"), 17, "unknown urgency 'urgent'"),
     ("chain typo", edit("repeat: 5m", "repeats: 5m"), 17, "unknown field 'repeats'"),
+    ("invite valid too long", GOOD + "invite_valid: 31d\n", 18, "between 1h and 30d"),
+    ("invite valid too short", GOOD + "invite_valid: 30m\n", 18, "between 1h and 30d"),
+    ("invite valid not a duration", GOOD + "invite_valid: soon\n", 18, "not a duration"),
     (
         "department twice",
         edit("people:", "  - {key: b2, name: X, secretary: wang, departments: [仓储部]}\npeople:"),
