@@ -16,14 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -33,7 +33,7 @@ from bot.i18n import t
 from schedules.supervise import Backoff
 from schedules.telegram_calls import EDITS, call
 from storage.db import reading, writing
-from storage.tables import outbox, outbox_media
+from storage.tables import outbox, outbox_media, people, requests
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,23 @@ class Row:
     attempts: int
     level: int | None = None
 
+
+def _row(r: Any) -> Row:
+    return Row(
+        r.id,
+        r.chat_id,
+        r.method,
+        dict(r.payload),
+        r.purpose,
+        r.request_id,
+        r.recipient_id,
+        r.ref_id,
+        r.attempts,
+        r.level,
+    )
+
+
+LEFT_THE_ROSTER = "not sent: the recipient left the roster"
 
 Undeliverable = Callable[[Row, str], Awaitable[None]]
 
@@ -193,10 +210,14 @@ class Dispatcher:
                     .distinct()
                 )
             )
+            gone = await self._recipients_gone(conn, rows)
         held |= self._deferred_chats()
         chosen: list[tuple[Row, dict[str, Any]]] = []
         for r in rows:
             chat = r.chat_id
+            if r.id in gone:
+                self._set(_row(r), status="failed", error=LEFT_THE_ROSTER)
+                continue
             if chat in self._busy or chat in held:
                 held.add(chat)
                 continue
@@ -209,18 +230,7 @@ class Dispatcher:
             if len(chosen) >= self._concurrency - len(self._tasks):
                 break
             held.add(chat)  # one row per chat per round
-            row = Row(
-                r.id,
-                chat,
-                r.method,
-                dict(r.payload),
-                r.purpose,
-                r.request_id,
-                r.recipient_id,
-                r.ref_id,
-                r.attempts,
-                r.level,
-            )
+            row = _row(r)
             payload = await self._prepare(row)
             if payload is not None:
                 await self._limiters.get(chat).acquire()  # has capacity: no wait
@@ -301,6 +311,28 @@ class Dispatcher:
         """1, 2, 4, 8, then every 10 s: a failed try costs one request, and an alert must
         leave within seconds of Telegram coming back, not a minute later."""
         return self._clock.now() + timedelta(seconds=min(2 ** max(attempts - 1, 0), 10))
+
+    @staticmethod
+    async def _recipients_gone(conn: AsyncConnection, rows: Sequence[Any]) -> set[int]:
+        """Rows whose recipient left the roster since they were queued: checked when
+        they are due, so nothing of a request reaches someone removed meanwhile (a
+        worker still hears about their own request)."""
+        ids = [r.id for r in rows if r.recipient_id is not None]
+        if not ids:
+            return set()
+        found: Any = await conn.scalars(
+            select(outbox.c.id)
+            .join(people, people.c.id == outbox.c.recipient_id)
+            .outerjoin(requests, requests.c.id == outbox.c.request_id)
+            .where(outbox.c.id.in_(ids), people.c.active.is_(False))
+            .where(
+                or_(
+                    requests.c.requester_id.is_(None),
+                    requests.c.requester_id != outbox.c.recipient_id,
+                )
+            )
+        )
+        return {int(i) for i in found}
 
     async def _prepare(self, row: Row) -> dict[str, Any] | None:
         """The call's parameters, built before the row is claimed, so that nothing but

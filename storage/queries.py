@@ -42,6 +42,7 @@ class Person:
     family_of_id: int | None
     unreachable: bool
     away_until: datetime | None
+    active: bool = True  # False: taken off the roster; history keeps pointing at them
 
 
 def _person(row: Any) -> Person:
@@ -55,6 +56,7 @@ def _person(row: Any) -> Person:
         family_of_id=row.family_of_id,
         unreachable=row.unreachable_since is not None,
         away_until=row.away_until,
+        active=bool(row.active),
     )
 
 

@@ -49,6 +49,8 @@ class ImportReport:
     # Care plans and fixed duties (storage/plan_store.py), and the rota's shifts.
     plans: PlanCounts = field(default_factory=PlanCounts)
     shifts: ShiftCounts = field(default_factory=ShiftCounts)
+    # People the file took off the roster: what they had taken is handed back after.
+    deactivated_ids: list[int] = field(default_factory=list)
     # People whose invite-bound Telegram account the file gave to someone else.
     unbound: list[str] = field(default_factory=list)
     # Roster changes made in the bot that the file undid (the file wins; see
@@ -149,6 +151,7 @@ async def _apply_people(
             desired[key] = {**_current(row), **values}
             if row.active:
                 report.people.deactivated += 1
+                report.deactivated_ids.append(int(row.id))
             else:
                 report.people.updated += 1
 

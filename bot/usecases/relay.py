@@ -82,7 +82,7 @@ async def _audience(
         return [(req.requester_chat_id, req.requester_id, req.requester_name)]
     if req.owner_id is not None and req.state is not State.OPEN:
         owner = await queries.person_by_id(uow.conn, req.owner_id)
-        if owner and owner.telegram_id:
+        if owner and owner.active and owner.telegram_id:
             return [(owner.telegram_id, owner.id, owner.name)]
         return []
     rows = await uow.conn.execute(
@@ -92,7 +92,8 @@ async def _audience(
         .distinct()
     )
     found = await queries.people_by_ids(uow.conn, [r.recipient_id for r in rows.all()])
-    return [(p.telegram_id, p.id, p.name) for p in found.values() if p.telegram_id]
+    # Someone taken off the roster since their alert hears nothing more of it.
+    return [(p.telegram_id, p.id, p.name) for p in found.values() if p.telegram_id and p.active]
 
 
 async def relay(

@@ -185,6 +185,15 @@ async def remove(uow: UnitOfWork, ctx: Ctx, actor: Actor, key: str, reason: str)
         await record(
             uow, "removed", actor, member, branch_id=branch_id, reason=reason, worker=person.id
         )
+    return await hand_back(uow, ctx, person, actor.person_id, "removed: " + reason)
+
+
+async def hand_back(
+    uow: UnitOfWork, ctx: Ctx, person: Person, actor_id: int | None, reason: str
+) -> list[int]:
+    """Someone left the roster (``/remove`` or an import without them): the requests
+    they had taken go back to open and are alerted again; return their numbers. Their
+    messages still queued are dropped when due (the dispatcher checks the roster)."""
     taken = await queries.requests_where(
         uow.conn,
         requests.c.owner_id == person.id,
@@ -194,11 +203,18 @@ async def remove(uow: UnitOfWork, ctx: Ctx, actor: Actor, key: str, reason: str)
     note = t(ctx.lang, "↩ {name} left the roster", name=person.name)
     for req in taken:
         if await set_state(uow, req, State.TAKEN, state=State.OPEN.value, owner_id=None):
-            await uow.event(
-                req.id, "released", actor_id=actor.person_id, reason="removed: " + reason
-            )
+            await uow.event(req.id, "released", actor_id=actor_id, reason=reason)
             await alert_again(uow, ctx, req, note)
     return [r.id for r in taken]
+
+
+async def hand_back_after_import(uow: UnitOfWork, ctx: Ctx, person_ids: list[int]) -> int:
+    """What the people an import took off the roster had taken, handed back; how many."""
+    found = await queries.people_by_ids(uow.conn, person_ids)
+    handed = 0
+    for person in found.values():
+        handed += len(await hand_back(uow, ctx, person, None, "removed: roster import"))
+    return handed
 
 
 async def nudge(uow: UnitOfWork, ctx: Ctx, actor: Actor, person_id: int) -> Person:

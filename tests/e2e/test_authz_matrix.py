@@ -60,6 +60,9 @@ ROLES = {
     "unregistered": STRANGER,
 }
 
+# Roles that exist only once CHANGES have run: wu was a member until "/remove wu".
+AFTER_REMOVAL = {"removed member": WU}
+
 NO_BOARD = "The board is for branch secretaries"
 NOT_YOURS_1 = "There is no request #1 that you can act on"
 NOT_YOURS_2 = "There is no request #2 that you can act on"
@@ -217,7 +220,7 @@ async def _check(
     world: World, role: str, what: str, answer: str, changes: bool, wrong: list[str]
 ) -> None:
     before = await _dump(world)
-    got = await _do(world, ROLES[role], what, answer)
+    got = await _do(world, ROLES.get(role) or AFTER_REMOVAL[role], what, answer)
     after = await _dump(world)
     changed = sorted(name for name in before if before[name] != after[name])
     if answer not in got or bool(changed) != changes:
@@ -237,4 +240,10 @@ async def test_every_role_and_action_answers_and_changes_only_what_it_may(world:
         await _check(world, role, what.format(**ids), answer, True, wrong)
     for role, what, answer in STALE:
         await _check(world, role, what.format(**ids), answer, False, wrong)
+    # wu has been removed: the member who was is now a stranger to every action.
+    for action, (refusal, answers) in ANSWERS.items():
+        what = ACTIONS[action].format(**ids)
+        await _check(
+            world, "removed member", what, answers.get("unregistered", refusal), False, wrong
+        )
     assert not wrong, "\n".join(wrong)
