@@ -1,6 +1,7 @@
 """``python -m bench [--quick] [--json FILE] [--scaling] [--only a,b]``: DESIGN.md §9, measured.
 
-Scenarios: intake (50 workers' /120 at once), deadlines (1,000 due within 2 s, then their
+Scenarios: intake (50 workers' /120 at once), flood (100 /120s from one worker, then a
+colleague's one), deadlines (1,000 due within 2 s, then their
 alerts drained under 429s), overtake (a /120 behind 1,000 queued normal messages),
 restart (100,000 open requests, or 10,000 with --quick, plus 1,000 overdue), plans
 (10,000 active care plans armed at start beside 200 overdue escalations, in both modes),
@@ -28,11 +29,20 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import exporting, reports, scenarios
+from bench import exporting, flood, reports, scenarios
 from bench import plans as plans_scenario
 from bench.stats import Metric, format_table
 
-SCENARIOS = ("intake", "deadlines", "overtake", "restart", "plans", "export", "report")
+SCENARIOS = (
+    "intake",
+    "flood",
+    "deadlines",
+    "overtake",
+    "restart",
+    "plans",
+    "export",
+    "report",
+)
 SCALING_FULL = (10_000, 100_000, 1_000_000)
 
 
@@ -101,6 +111,7 @@ async def main_async(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     plan: list[tuple[str, Callable[[], Awaitable[scenarios.Outcome]]]] = [
         ("intake", lambda: scenarios.intake(root)),
+        ("flood", lambda: flood.flood(root)),
         ("deadlines", lambda: scenarios.deadlines(root)),
         ("overtake", lambda: scenarios.overtake(root)),
         ("restart", lambda: scenarios.restart(root, open_n)),

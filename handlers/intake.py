@@ -11,7 +11,7 @@ from bot.callbacks import Button, Verb
 from bot.domain.kinds import Category, Kind
 from bot.i18n import t
 from bot.usecases import actions
-from bot.usecases.raise_request import raise_request
+from bot.usecases.raise_request import raise_or_join, raise_request
 from bot.usecases.relay import Media, relay
 from handlers.common import (
     Context,
@@ -45,7 +45,7 @@ async def _raise(update: Update, context: Context, kind: Kind) -> None:
     svc = services(context)
     actor = await actor_of(context, update)
     async with svc.uow() as uow:
-        await raise_request(
+        await raise_or_join(
             uow,
             svc.ctx,
             actor,

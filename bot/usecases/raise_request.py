@@ -11,9 +11,11 @@ from bot.domain.authz import Actor
 from bot.domain.escalation import Audience
 from bot.domain.kinds import DEFAULT_URGENCY, Category, Kind
 from bot.domain.lifecycle import State
+from bot.domain.repeats import JOINS, asks_for_new
 from bot.i18n import t
 from bot.usecases.alerting import alert_from
 from bot.usecases.common import Ctx, notify
+from bot.usecases.relay import relay
 from bot.usecases.timing import arm_escalation
 from bot.usecases.uow import UnitOfWork
 from storage import queries
@@ -26,6 +28,61 @@ class Raised:
     request: Request
     told: list[Person]
     duplicate: bool = False  # the same update was delivered twice
+    joined: bool = False  # added to the sender's open request of the same kind
+
+
+async def raise_or_join(
+    uow: UnitOfWork,
+    ctx: Ctx,
+    actor: Actor,
+    *,
+    kind: Kind,
+    text: str = "",
+    update_id: int | None = None,
+) -> Raised:
+    """A /120 or /110: added to the sender's open or taken request of the same kind
+    (``bot/domain/repeats.py``), unless it starts with "new"; else raised."""
+    new, text = asks_for_new(text)
+    if not new and not await _already_done(uow, update_id):
+        mine = await queries.requests_where(
+            uow.conn,
+            requests.c.requester_chat_id == actor.chat_id,
+            requests.c.kind == kind.value,
+            requests.c.state.in_([s.value for s in JOINS]),
+            limit=1,
+        )
+        if mine:
+            return await _join(uow, ctx, actor, mine[0], text)
+    return await raise_request(uow, ctx, actor, kind=kind, text=text, update_id=update_id)
+
+
+async def _already_done(uow: UnitOfWork, update_id: int | None) -> bool:
+    if update_id is None:
+        return False
+    found = await uow.conn.scalar(
+        select(requests.c.id).where(requests.c.source_update_id == update_id)
+    )
+    return found is not None
+
+
+async def _join(uow: UnitOfWork, ctx: Ctx, actor: Actor, req: Request, text: str) -> Raised:
+    words = text or t(ctx.lang, "(sent {command} again)", command=f"/{req.kind.value}")
+    relayed = await relay(uow, ctx, actor, req, text=words)
+    await notify(
+        uow,
+        req,
+        actor.chat_id,
+        t(
+            ctx.lang,
+            "➕ Added to your request #{number}; {names} have it. For a separate "
+            "emergency send /{command} new and what happened.",
+            number=req.id,
+            names="、".join(relayed.to_names) or t(ctx.lang, "the duty officers"),
+            command=req.kind.value,
+        ),
+        purpose="ack",
+    )
+    return Raised(req, [], joined=True)
 
 
 async def raise_request(

@@ -42,7 +42,7 @@ async def test_board_lists_the_branch_most_trouble_first_with_owner_and_next_ste
 
 async def test_board_pages_hold_five_requests(world: World) -> None:
     for n in range(7):
-        world.user(MAO).send(f"/110 trouble {n}")
+        world.user(MAO).send(f"/110 new trouble {n}")
         await world.user(MAO).wait_message(f"Request #{n + 1} received")
     world.user(WANG).send("/board")
     first = await world.user(WANG).wait_message("page 1/2")

@@ -49,7 +49,7 @@ async def test_unreachable_member_is_skipped_until_they_write_again(world: World
     assert not any("second" in m.text for m in world.user(LI).messages)
     world.user(LI).send("/mine")  # writing to the bot makes them reachable again
     await world.user(LI).wait_message("Waiting for a taker")
-    world.user(MAO).send("/120 third")
+    world.user(MAO).send("/120 new third")
     await world.user(LI).wait_message("third")
 
 

@@ -38,7 +38,7 @@ async def _alerted(world: World, request_id: int) -> set[int]:
 
 async def _raise_120(world: World) -> int:
     mao = world.user(MAO)
-    mao.send("/120 胸口疼")
+    mao.send("/120 新 胸口疼")  # each call a separate emergency
     ack = await mao.wait_message("received")
     match = re.search(r"#(\d+)", ack.text)
     assert match is not None

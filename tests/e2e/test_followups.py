@@ -120,7 +120,7 @@ async def test_away_members_are_skipped_and_back_again(world: World) -> None:
     assert not any("first" in m.text for m in world.user(LI).messages)
     world.user(LI).send("/back")
     await world.user(LI).wait_message("Welcome back")
-    world.user(MAO).send("/120 second")
+    world.user(MAO).send("/120 new second")
     await world.user(LI).wait_message("second")
 
 
@@ -128,7 +128,7 @@ async def test_whole_level_away_is_skipped(world: World) -> None:
     for member in (LI, QIAN):
         world.user(member).send("/away 2026-12-31" if member == LI else "/away 1d")
         await world.user(member).wait_message("You are away until")
-    world.user(MAO).send("/120 nobody is here")
+    world.user(MAO).send("/120 new nobody is here")
     alert = await world.user(WANG).wait_message("nobody is here")
     assert alert.buttons == ["Take"]
 

@@ -60,7 +60,7 @@ async def test_database_locked_15s_during_a_burst_loses_nothing(harness: Harness
     h = harness
     worker, li, qian = h.user(MAO), h.user(LI), h.user(QIAN)
     bot = await h.start_bot()
-    burst = [f"/120 burst {k}" for k in range(30)]
+    burst = [f"/120 new burst {k}" for k in range(30)]  # each its own
     # Another process takes the write lock as the burst arrives, and holds it for 15 s:
     # longer than SQLite's 10 s busy timeout, so the bot's writes fail, some of them
     # while a handler is half way through a request.
@@ -75,12 +75,14 @@ async def test_database_locked_15s_during_a_burst_loses_nothing(harness: Harness
     finally:
         lock.execute("ROLLBACK")
         lock.close()
-    worker.send("/120 after the lock")
+    worker.send("/120 new after the lock")
 
     await until(lambda: h.query("SELECT count(*) FROM requests") == [(31,)] or None, "31", 90)
     await until(lambda: all_sent(h), "every message sent", 120)
     raised = [r[0] for r in h.query("SELECT text FROM requests ORDER BY id")]
-    assert sorted(raised) == sorted([t.removeprefix("/120 ") for t in burst] + ["after the lock"])
+    assert sorted(raised) == sorted(
+        [t.removeprefix("/120 new ") for t in burst] + ["after the lock"]
+    )
     assert len([m for m in li.messages if "burst" in m.text or "after the lock" in m.text]) == 31
     assert len([m for m in qian.messages if "burst" in m.text or "after" in m.text]) == 31
     assert_each_message_at_most_once_plus_one_repeat(h, [worker, li, qian])
@@ -135,7 +137,7 @@ async def test_kill9_at_twenty_random_moments_of_a_burst_of_fifty(harness: Harne
     h = harness
     worker, li, qian, wang, chen = (h.user(i) for i in (MAO, LI, QIAN, WANG, CHEN))
     seeds = range(20)
-    burst = [f"/120 wave {k}" for k in range(50)]
+    burst = [f"/120 new wave {k}" for k in range(50)]  # fifty emergencies
     bot = await h.start_bot()
     for text in burst:
         worker.send(text)
@@ -149,7 +151,7 @@ async def test_kill9_at_twenty_random_moments_of_a_burst_of_fifty(harness: Harne
     await until(lambda: all_sent(h), "every message sent", 180)
 
     raised = sorted(r[0] for r in h.query("SELECT text FROM requests"))
-    assert raised == sorted(t.removeprefix("/120 ") for t in burst)
+    assert raised == sorted(t.removeprefix("/120 new ") for t in burst)
     for k in range(50):
         number = f"#{k + 1}"
         for member in (li, qian):

@@ -85,19 +85,19 @@ async def test_a_full_disk_then_freed_loses_nothing(full_disk_harness: Harness) 
 
     ballast = h.db.parent / "ballast"
     assert fill(ballast) > 0
-    burst = [f"/120 full {k}" for k in range(10)]
+    burst = [f"/120 new full {k}" for k in range(10)]
     for text in burst:
         worker.send(text)
     await until(lambda: "database or disk is full" in bot.tail(400), "the bot meets it", 30)
     await asyncio.sleep(3.0)  # the fault lasts: the bot keeps trying against a full disk
     assert not any("full " in m.text for m in li.messages)  # nothing told before stored
     ballast.unlink()  # the admin frees space
-    worker.send("/120 after the disk was freed")
+    worker.send("/120 new after the disk was freed")
 
     await until(lambda: h.query("SELECT count(*) FROM requests") == [(12,)] or None, "12", 90)
     await until(lambda: all_sent(h), "every message sent", 120)
     raised = sorted(r[0] for r in h.query("SELECT text FROM requests"))
-    expected = [t.removeprefix("/120 ") for t in burst]
+    expected = [t.removeprefix("/120 new ") for t in burst]
     assert raised == sorted([*expected, "before the disk filled", "after the disk was freed"])
     for member in (li, qian):
         for text in [*expected, "after the disk was freed"]:
