@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -72,6 +72,33 @@ def _row(r: Any) -> Row:
 
 
 LEFT_THE_ROSTER = "not sent: the recipient left the roster"
+# How many of the most urgent due rows requesters take turns among: enough for every
+# first alert of a crane falling, few enough that a backlog of 100,000 costs nothing.
+FAIR_WINDOW = 2000
+
+
+def _due_in_turns(now: datetime, limit: int) -> Select[Any]:
+    """Due rows, most urgent first and, within one priority, requesters in turn: one
+    worker's hundred messages cannot stand in front of another worker's first one.
+    A requester's own messages keep their order (turns follow the row id)."""
+    who = func.coalesce(requests.c.requester_chat_id, outbox.c.chat_id)
+    due = (
+        select(outbox.c.id, outbox.c.priority, who.label("who"))
+        .select_from(outbox.outerjoin(requests, requests.c.id == outbox.c.request_id))
+        .where(outbox.c.status == "pending", outbox.c.not_before <= now)
+        .order_by(outbox.c.priority, outbox.c.id)
+        .limit(FAIR_WINDOW)
+        .subquery()
+    )
+    turn = func.row_number().over(partition_by=(due.c.priority, due.c.who), order_by=due.c.id)
+    ranked = select(due.c.id, due.c.who, turn.label("turn")).subquery()
+    return (
+        select(outbox, ranked.c.who, ranked.c.turn)
+        .join(ranked, ranked.c.id == outbox.c.id)
+        .order_by(outbox.c.priority, ranked.c.turn, outbox.c.id)
+        .limit(limit)
+    )
+
 
 Undeliverable = Callable[[Row, str], Awaitable[None]]
 
@@ -108,6 +135,7 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
         self._batch = batch
+        self._served: dict[int, int] = {}  # requester (or chat) -> messages launched
         self._limiters = chat_limiters or ChatLimiters()
         self._busy: set[int] = set()
         # Outcomes of finished sends, written by the next round in its own transaction:
@@ -184,14 +212,12 @@ class Dispatcher:
         now = self._clock.now()
         paced = False
         async with reading(self._engine) as conn:
-            rows = (
-                await conn.execute(
-                    select(outbox)
-                    .where(outbox.c.status == "pending", outbox.c.not_before <= now)
-                    .order_by(outbox.c.priority, outbox.c.id)
-                    .limit(self._batch)
-                )
-            ).all()
+            rows = (await conn.execute(_due_in_turns(now, self._batch))).all()
+            if not rows:
+                self._served.clear()  # a quiet outbox: everyone starts even again
+            # Turns count what each requester was already served since the outbox was
+            # last quiet, so a flood's next message does not tie with a newcomer's first.
+            rows.sort(key=lambda r: (r.priority, self._served.get(r.who, 0) + r.turn, r.id))
             next_at = await conn.scalar(
                 select(func.min(outbox.c.not_before)).where(
                     outbox.c.status == "pending", outbox.c.not_before > now
@@ -231,6 +257,7 @@ class Dispatcher:
                 break
             held.add(chat)  # one row per chat per round
             row = _row(r)
+            self._served[r.who] = self._served.get(r.who, 0) + 1
             payload = await self._prepare(row)
             if payload is not None:
                 await self._limiters.get(chat).acquire()  # has capacity: no wait

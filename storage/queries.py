@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.authz import Actor, RequestFacts
@@ -179,6 +179,31 @@ async def requests_where(conn: AsyncConnection, *conditions: Any, limit: int = 2
         select(requests).where(and_(*conditions)).order_by(requests.c.id.desc()).limit(limit)
     )
     return [_request(r) for r in rows]
+
+
+async def request_to_join(
+    conn: AsyncConnection, chat_id: int, kind: str, states: list[str], update_id: int | None
+) -> tuple[Request, bool] | None:
+    """The request ``update_id`` raised already (True), else the chat's newest request of
+    ``kind`` in ``states`` (False), else None - in one read, inside the write lock."""
+    joinable = and_(
+        requests.c.requester_chat_id == chat_id,
+        requests.c.kind == kind,
+        requests.c.state.in_(states),
+    )
+    query = select(requests).order_by(requests.c.id.desc()).limit(1)
+    if update_id is None:
+        row = (await conn.execute(query.where(joinable))).first()
+        return (_request(row), False) if row else None
+    same = requests.c.source_update_id == update_id
+    row = (
+        await conn.execute(
+            query.where(or_(same, joinable))
+            .order_by(None)
+            .order_by(func.coalesce(same, False).desc(), requests.c.id.desc())
+        )
+    ).first()
+    return (_request(row), row.source_update_id == update_id) if row else None
 
 
 async def branch_of_person(conn: AsyncConnection, person: Person) -> int | None:

@@ -41,28 +41,21 @@ async def raise_or_join(
     update_id: int | None = None,
 ) -> Raised:
     """A /120 or /110: added to the sender's open or taken request of the same kind
-    (``bot/domain/repeats.py``), unless it starts with "new"; else raised."""
+    (``bot/domain/repeats.py``), unless it starts with "new"; else raised. One read
+    answers both "was this update handled already?" and "is there one to join?"."""
     new, text = asks_for_new(text)
-    if not new and not await _already_done(uow, update_id):
-        mine = await queries.requests_where(
-            uow.conn,
-            requests.c.requester_chat_id == actor.chat_id,
-            requests.c.kind == kind.value,
-            requests.c.state.in_([s.value for s in JOINS]),
-            limit=1,
-        )
-        if mine:
-            return await _join(uow, ctx, actor, mine[0], text)
-    return await raise_request(uow, ctx, actor, kind=kind, text=text, update_id=update_id)
-
-
-async def _already_done(uow: UnitOfWork, update_id: int | None) -> bool:
-    if update_id is None:
-        return False
-    found = await uow.conn.scalar(
-        select(requests.c.id).where(requests.c.source_update_id == update_id)
+    found = await queries.request_to_join(
+        uow.conn, actor.chat_id, kind.value, [s.value for s in JOINS], update_id
     )
-    return found is not None
+    if found is not None:
+        req, duplicate = found
+        if duplicate:
+            return Raised(req, [], duplicate=True)
+        if not new:
+            return await _join(uow, ctx, actor, req, text)
+    return await raise_request(
+        uow, ctx, actor, kind=kind, text=text, update_id=update_id, checked=True
+    )
 
 
 async def _join(uow: UnitOfWork, ctx: Ctx, actor: Actor, req: Request, text: str) -> Raised:
@@ -94,10 +87,12 @@ async def raise_request(
     category: Category | None = None,
     text: str = "",
     update_id: int | None = None,
+    checked: bool = False,
 ) -> Raised:
-    """Store the request, alert its first reachable level, arm its escalation, tell the worker."""
+    """Store the request, alert its first reachable level, arm its escalation, tell the
+    worker. ``checked``: the caller already knows ``update_id`` raised nothing yet."""
     conn = uow.conn
-    if update_id is not None:
+    if update_id is not None and not checked:
         existing = await conn.scalar(
             select(requests.c.id).where(requests.c.source_update_id == update_id)
         )

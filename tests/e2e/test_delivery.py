@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.tables import events, outbox, people
-from tests.e2e.conftest import CHEN, LI, MAO, QIAN, WANG, World
+from tests.e2e.conftest import CHEN, LI, MAO, QIAN, WANG, ZHAO, World
 
 
 async def test_level_whose_every_alert_is_refused_escalates_at_once(world: World) -> None:
@@ -158,3 +158,32 @@ async def test_answers_go_through_the_outbox_and_survive_a_429(world: World) -> 
     async with world.runtime.engine.connect() as conn:
         rows = (await conn.execute(select(outbox.c.purpose, outbox.c.status))).all()
     assert [tuple(r) for r in rows] == [("reply", "sent")] * 3
+
+
+async def test_requesters_take_turns_so_one_workers_messages_do_not_bury_anothers(
+    world: World,
+) -> None:
+    """li's chat is held back (429) while mao sends five follow-ups and zhao raises a 120
+    and adds one: when it opens, zhao's words do not wait behind all of mao's (mao, who
+    was served more, waits his turn)."""
+    world.server.fail("sendMessage", chat_id=LI, status=429, retry_after=5)
+    world.user(MAO).send("/120 chest pain")
+    await world.server.wait_call(lambda c: c.chat_id == LI and c.status == 429)
+    for k in range(5):
+        world.user(MAO).send(f"mao follow-up {k}")
+        await world.user(QIAN).wait_message(f"mao follow-up {k}")
+    world.user(ZHAO).send("/120 zhao fell")
+    await world.user(QIAN).wait_message("zhao fell")
+    world.user(ZHAO).send("zhao follow-up")
+    await world.user(QIAN).wait_message("zhao follow-up")
+    await world.settle()
+    world.clock.advance(timedelta(seconds=6))
+    world.runtime.dispatcher.wake()
+    await world.user(LI).wait_message("mao follow-up 4", timeout=10)
+    await world.settle()
+    order = [m.text for m in world.user(LI).messages]
+    follow_ups = [t.splitlines()[-1] for t in order if "follow-up" in t]
+    assert "zhao follow-up" in follow_ups[:2], follow_ups
+    assert [t for t in follow_ups if t.startswith("mao")] == [
+        f"mao follow-up {k}" for k in range(5)
+    ]
