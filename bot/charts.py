@@ -53,6 +53,14 @@ def cjk_font_file() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "fonts" / _CJK_FILE
 
 
+def plain(text: str) -> str:
+    """A label drawn as written: matplotlib reads "$…$" as TeX math (an unbalanced "$"
+    in a branch name or a survey question fails the whole chart) and hides legend
+    entries that start with "_"."""
+    text = str(text).replace("$", r"\$")
+    return "\u200b" + text if text.startswith("_") else text
+
+
 def figure(width: float = WIDTH, height: float = HEIGHT) -> Figure:
     """A figure with its own Agg canvas: no pyplot, no global state."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -69,8 +77,8 @@ def _figure() -> tuple[Figure, Axes]:
 
 
 def _finish(ax: Axes, title: str, unit: str, families: list[str], rotate: bool) -> None:
-    ax.set_title(title, fontfamily=families)
-    ax.set_ylabel(unit, fontfamily=families)
+    ax.set_title(plain(title), fontfamily=families)
+    ax.set_ylabel(plain(unit), fontfamily=families)
     ax.spines[["top", "right"]].set_visible(False)
     if rotate:
         ax.tick_params(axis="x", labelrotation=30)
@@ -99,8 +107,9 @@ def bar_chart(
     families = fonts()
     fig, ax = _figure()
     heights = [0.0 if v is None else float(v) for v in values]
-    bars = ax.bar(list(labels), heights, color="#3b7dd8")
-    texts = list(value_labels) if value_labels is not None else [f"{h:.0f}" for h in heights]
+    bars = ax.bar([plain(label) for label in labels], heights, color="#3b7dd8")
+    texts = [plain(v) for v in value_labels] if value_labels is not None else None
+    texts = texts or [f"{h:.0f}" for h in heights]
     for text in ax.bar_label(bars, labels=texts):
         text.set_fontfamily(families)
     _finish(ax, title, unit, families, rotate=len(labels) > 4)
@@ -118,9 +127,10 @@ def line_chart(
     fig, ax = _figure()
     xs = list(range(len(x_labels)))
     for name, values in series.items():
-        ax.plot(xs, [float("nan") if v is None else v for v in values], marker="o", label=name)
+        points = [float("nan") if v is None else v for v in values]
+        ax.plot(xs, points, marker="o", label=plain(name))
     step = max(1, -(-len(xs) // MAX_TICKS))
-    ax.set_xticks(xs[::step], list(x_labels)[::step])
+    ax.set_xticks(xs[::step], [plain(x) for x in x_labels][::step])
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(bottom=0)
     if series:

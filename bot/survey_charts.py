@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from bot.charts import DPI, figure, fonts
+from bot.charts import DPI, figure, fonts, plain
 from bot.domain.survey import QuestionKind, QuestionResult, Results
 from bot.i18n import t
 from bot.textfit import CAPTION_LIMIT, shorten
@@ -41,8 +41,8 @@ def _panel(
     rows, cols, at = grid
     ax = fig.add_subplot(rows, cols, at)
     question = result.question
-    labels = [question.label(v) for v in range(1, question.options + 1)]
-    title = _wrap(f"{result.number}. {question.text}", 30, 2)
+    labels = [plain(question.label(v)) for v in range(1, question.options + 1)]
+    title = plain(_wrap(f"{result.number}. {question.text}", 30, 2))
     if result.mean is not None:
         mean = f"{result.mean:.1f}"
         title += "  " + t(lang, "(mean {mean})", mean=mean)
