@@ -38,6 +38,7 @@ from sandbox.api import JSON
 from sandbox.server import ensure_loopback
 from sandbox.web import DemoHooks, add_web_routes, label
 from storage.db import make_engine, migrate, reading
+from storage.demo_marker import foreign_to_demo, mark_demo
 from storage.roster_store import import_roster
 from storage.tables import deadlines
 
@@ -138,6 +139,8 @@ class Demo:
             self.db = self._tmpdir / "helpline-demo.db"
         else:
             self.db = Path(db).resolve()
+            if foreign_to_demo(self.db):  # a reset would delete it
+                raise SettingsError([label(language, "cli_not_demo_db", file=self.db)])
         self.settings = self._settings_for("http://127.0.0.1/bot")  # checked before starting
         problems = self.settings.problems(require_token=True)
         if problems:
@@ -235,6 +238,8 @@ class Demo:
         try:
             await migrate(engine)
             await import_roster(engine, self.roster, now=datetime.now(UTC))
+            async with engine.begin() as conn:
+                await mark_demo(conn)
         finally:
             await engine.dispose()
 

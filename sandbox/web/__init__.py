@@ -11,6 +11,7 @@ does not import the bot.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import mimetypes
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from sandbox.api import JSON
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 if TYPE_CHECKING:
     from sandbox.server import SandboxServer
@@ -139,8 +142,41 @@ def _file(path: Path) -> web.StreamResponse:
     )
 
 
+CONTROL_PATHS = ("/_sandbox/", "/_demo/")
+
+
+def _loopback_name(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+@web.middleware
+async def same_origin_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The demo runs on the user's own machine, and other sites they visit must not drive
+    it: the Host must be a loopback name (a DNS name rebound to 127.0.0.1 is not), and a
+    control call that changes something must be JSON (a cross-site form cannot be) from
+    this very page when the browser names its origin."""
+    if not _loopback_name(request.host):
+        raise web.HTTPForbidden(text="the demo answers only on a loopback address")
+    if request.method == "POST" and request.path.startswith(CONTROL_PATHS):
+        if request.content_type != "application/json":
+            raise web.HTTPUnsupportedMediaType(text="control calls are JSON")
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"{request.scheme}://{request.host}":
+            raise web.HTTPForbidden(text="control calls come from the demo page only")
+    return await handler(request)
+
+
 def add_web_routes(app: web.Application, server: SandboxServer, hooks: DemoHooks) -> DemoPage:
-    """Mount the page at ``/`` and its JSON endpoints under ``/_demo/`` (before start)."""
+    """Mount the page at ``/`` and its JSON endpoints under ``/_demo/`` (before start),
+    and guard the control calls (``same_origin_only``)."""
+    app.middlewares.append(same_origin_only)
     page = DemoPage(server, hooks)
     app.router.add_get("/", page.index)
     app.router.add_get("/static/{name}", page.static)

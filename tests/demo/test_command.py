@@ -14,6 +14,10 @@ import aiohttp
 import pytest
 
 from bot.demo import Demo, run_demo
+from bot.settings import SettingsError
+from tests.moments import helpline
+
+ROSTER = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESS = re.compile(r"http://127\.0\.0\.1:(\d+)/")
@@ -102,3 +106,47 @@ async def test_a_given_database_is_kept_after_the_demo_stops(tmp_path: Path) -> 
         assert due is not None and due["kind"] == "escalate" and due["request"] == 1
         assert 0 < due["seconds"] <= 20
     assert db.exists()
+
+
+async def test_the_demo_refuses_a_database_that_is_not_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reset deletes the demo's database: the line's own must never be taken for it."""
+    live = tmp_path / "helpline.db"
+    monkeypatch.setenv("HELPLINE_DB", str(live))
+    assert await asyncio.to_thread(helpline, ["roster", "import", str(ROSTER)]) == 0
+    before = live.read_bytes()
+    not_sqlite = tmp_path / "notes.db"
+    not_sqlite.write_text("my notes")
+    for foreign in (live, not_sqlite):
+        with pytest.raises(SettingsError) as refused:
+            Demo(port=0, db=foreign, language="en")
+        assert "not a demo database" in refused.value.problems[0]
+    assert live.read_bytes() == before and not_sqlite.read_text() == "my notes"
+    again = tmp_path / "demo.db"  # a demo's own file is welcome back
+    async with Demo(port=0, db=again, language="en"):
+        pass
+    async with Demo(port=0, db=again, language="en"):
+        pass
+
+
+async def test_control_calls_only_from_the_demo_page(tmp_path: Path) -> None:
+    """Another site the user visits cannot drive the demo: no form posts, no other origin,
+    no other host name."""
+    async with Demo(port=0, language="en") as demo, aiohttp.ClientSession() as browser:
+        page = demo.url.rstrip("/")
+        url = f"{page}/_sandbox/send"
+        body = {"user_id": 21, "text": "/120 forged"}
+        async with browser.post(url, data=body) as r:  # a cross-site form
+            assert r.status == 415
+        evil = {"Origin": "http://evil.example"}
+        async with browser.post(url, json=body, headers=evil) as r:
+            assert r.status == 403
+        async with browser.post(url, json=body, headers={"Host": "evil.example"}) as r:
+            assert r.status == 403  # DNS rebinding: a foreign name pointing at 127.0.0.1
+        async with browser.post(f"{page}/_demo/reset", data=b"", headers=evil) as r:
+            assert r.status in (403, 415)
+        assert demo.server.users[21].messages == []
+        async with browser.post(url, json=body, headers={"Origin": page}) as r:
+            assert r.status == 200  # the page itself
+        await demo.server.users[13].wait_message("forged", timeout=10)
