@@ -26,6 +26,8 @@ from bot.services import Services, serving
 from bot.usecases.unhandled import tell_committee
 from bot.usecases.uow import current_handling, handling_update
 from schedules import inbox
+from storage import blocklist
+from storage.db import reading
 from storage.tables import people
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,9 @@ class InboxApplication(Application):  # type: ignore[type-arg]
             )
             await inbox.finish(self._services.engine, update.update_id)
             return
+        if await self._blocked(update):
+            await inbox.finish(self._services.engine, update.update_id)  # stored, not acted on
+            return
         with handling_update(update.update_id) as handled, serving(self._services):
             await super().process_update(update)
         if handled.done:  # committed together with its effect
@@ -78,6 +83,13 @@ class InboxApplication(Application):  # type: ignore[type-arg]
             if update.update_id == handled.update_id:
                 handled.failed = error
         return await super().process_error(update, error, job, coroutine)
+
+    async def _blocked(self, update: Update) -> bool:
+        chat = update.effective_chat
+        if chat is None or chat.type != "private":
+            return False
+        async with reading(self._services.engine) as conn:
+            return await blocklist.is_blocked(conn, chat.id)
 
     @property
     def _services(self) -> Services:

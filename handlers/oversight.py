@@ -22,7 +22,7 @@ from handlers.common import (
 )
 
 
-def _rest(update: Update, number: int) -> str:
+def rest_after(update: Update, number: int) -> str:
     """The text after ``/command N``."""
     message = update.effective_message
     assert message is not None
@@ -35,7 +35,7 @@ async def escalate(update: Update, context: Context) -> None:
     if number is None:
         await reply(update, usage(lg, "/escalate N [reason]"))
         return
-    reason = _rest(update, number)
+    reason = rest_after(update, number)
     people = await attempt(
         update,
         context,
@@ -55,7 +55,7 @@ async def confirm_for(update: Update, context: Context) -> None:
     if number is None:
         await reply(update, usage(lg, "/confirm N reason"))
         return
-    reason = _rest(update, number)
+    reason = rest_after(update, number)
     done = await attempt(
         update,
         context,

@@ -106,6 +106,14 @@ def help_text(lg: str, actor: Actor) -> str:
         parts.append(
             t(
                 lg,
+                "A flood: /cancelall N reason — cancel everything the sender of #N has "
+                "open; /block N reason — block an account the roster does not know "
+                "(committee); /unblock N.",
+            )
+        )
+        parts.append(
+            t(
+                lg,
                 "Plans of the branch: /newplan — a care plan, step by step; /pause KEY, "
                 "/resume KEY, /endplan KEY reason; /duty mon li zhao [08:00-20:00] — who is "
                 "on duty on a weekday (/duty mon - clears it).",

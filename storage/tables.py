@@ -188,6 +188,17 @@ outbox_media = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
+# Telegram accounts a secretary or the committee blocked (a flood from someone the roster
+# does not know): their updates are stored, as every update is, and not acted on.
+blocked_chats = Table(
+    "blocked_chats",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("blocked_by_id", Integer, ForeignKey("people.id")),
+    Column("reason", Text, nullable=False),
+    Column("blocked_at", UTCDateTime(), nullable=False),
+)
+
 deadlines = Table(
     "deadlines",
     metadata,

@@ -62,7 +62,7 @@ def may(actor: Actor, action: Action, req: RequestFacts) -> bool:
         return is_owner(actor, req)
     if action in (Action.CONFIRM, Action.REJECT, Action.RATE, Action.CANCEL):
         return is_requester(actor, req)
-    if action in (Action.CONFIRM_FOR, Action.REOPEN, Action.REASSIGN):
+    if action in (Action.CONFIRM_FOR, Action.REOPEN, Action.REASSIGN, Action.STOP_SENDER):
         return oversees(actor, req)
     if action is Action.ESCALATE:
         return is_requester(actor, req) or is_owner(actor, req) or oversees(actor, req)

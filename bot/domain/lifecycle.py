@@ -27,6 +27,7 @@ class Action(StrEnum):
     ESCALATE = "escalate"  # the worker, the owner or a secretary pushes it up one level now
     MESSAGE = "message"  # talk through the bot
     VIEW = "view"  # see the whole timeline
+    STOP_SENDER = "stop_sender"  # cancel all a sender has open; block an unknown account
 
 
 _TRANSITIONS: dict[tuple[State, Action], State] = {

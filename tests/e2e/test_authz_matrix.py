@@ -72,6 +72,9 @@ NOT_ADDER = "Only a branch secretary can add people"
 NOT_IN_BRANCH = "nobody with the key wu in your branch"
 INVALID = "This button is no longer valid"
 NO_FAMILY = "Only a registered employee can add a family member"
+NOTHING_OPEN = "Nothing of theirs was open"
+IN_ROSTER = "comes from someone in the roster"
+NOT_BLOCKED = "is not blocked"
 
 # action -> (what is sent: a command, or "press:" and callback data), with {zheng} and {wu}
 ACTIONS = {
@@ -90,6 +93,9 @@ ACTIONS = {
     "remove": "/remove wu testing the matrix",
     "family": "/family 某某",
     "view": "/status 1",
+    "cancel-all": "/cancelall 2 testing the matrix",
+    "block": "/block 1 testing the matrix",
+    "unblock": "/unblock 1",
 }
 
 # Phase one: every role tries every action. The answer is the row's refusal unless the
@@ -121,6 +127,10 @@ ANSWERS: dict[str, tuple[str, dict[str, str]]] = {
     "remove": (NOT_ROSTER, {"other-secretary": NOT_IN_BRANCH}),
     "family": (NO_FAMILY, {}),
     "view": (NOT_YOURS_1, {"secretary": "#1", "committee": "#1"}),
+    # 孙小红 is in the roster, so she cannot be blocked; and nobody is blocked to unblock.
+    "cancel-all": (NOT_YOURS_2, {}),
+    "block": (NOT_YOURS_1, {"secretary": IN_ROSTER, "committee": IN_ROSTER}),
+    "unblock": (NOT_YOURS_1, {"secretary": NOT_BLOCKED, "committee": NOT_BLOCKED}),
 }
 OVERSEERS = {"secretary", "committee"}
 ALLOWED: dict[str, set[str]] = {
@@ -128,6 +138,7 @@ ALLOWED: dict[str, set[str]] = {
     **{a: OVERSEERS for a in ("handles", "away-for", "remove")},
     "invite-new": {"secretary", "other-secretary"},  # each to their own branch
     "family": {"worker", "member", "secretary", "other-secretary", "committee", "supervisor"},
+    "cancel-all": OVERSEERS,  # its cells come last: it ends 孙小红's open request #1
 }
 
 # Phase two: the allowed changes, in an order where each still applies: (role, what, answer).
@@ -152,6 +163,13 @@ CHANGES = [
     *[(role, "/family 某某", "Forward this link") for role in sorted(ALLOWED["family"])],
     ("secretary", "/remove wu testing the matrix", "wu is off the roster"),
     ("committee", "/remove zheng testing the matrix", "zheng is off the roster"),
+]
+
+# Last of all, as it ends request #1: the secretary stops everything 孙小红 has open; the
+# committee, a moment later, finds nothing left.
+LAST = [
+    ("secretary", "/cancelall 2 testing the matrix", "Cancelled: #1", True),
+    ("committee", "/cancelall 2 testing the matrix", NOTHING_OPEN, False),
 ]
 
 # After the changes: buttons from before, and made-up ones, change nothing.
@@ -246,4 +264,6 @@ async def test_every_role_and_action_answers_and_changes_only_what_it_may(world:
         await _check(
             world, "removed member", what, answers.get("unregistered", refusal), False, wrong
         )
+    for role, what, answer, changes in LAST:
+        await _check(world, role, what, answer, changes, wrong)
     assert not wrong, "\n".join(wrong)

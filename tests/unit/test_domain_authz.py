@@ -53,6 +53,7 @@ ALLOWED: dict[Action, set[str]] = {
     Action.ESCALATE: {"requester", "owner", "branch_secretary", "committee"},
     Action.MESSAGE: {"requester", "owner"},
     Action.VIEW: {"requester", "owner", "branch_secretary", "committee"},
+    Action.STOP_SENDER: {"branch_secretary", "committee"},
 }
 
 # With no branch (unregistered sender) only the committee may take it.
@@ -64,6 +65,7 @@ ALLOWED_ORPHAN: dict[Action, set[str]] = {
     Action.REOPEN: {"committee"},
     Action.REASSIGN: {"committee"},
     Action.ESCALATE: {"requester", "owner", "committee"},
+    Action.STOP_SENDER: {"committee"},  # blocking an unknown account is the committee's
 }
 
 

@@ -1,0 +1,37 @@
+"""Blocked Telegram accounts: their updates are stored and not acted on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.tables import blocked_chats
+
+
+async def is_blocked(conn: AsyncConnection, chat_id: int) -> bool:
+    found = await conn.scalar(
+        select(blocked_chats.c.chat_id).where(blocked_chats.c.chat_id == chat_id)
+    )
+    return found is not None
+
+
+async def block(
+    conn: AsyncConnection, chat_id: int, by_id: int | None, reason: str, now: datetime
+) -> bool:
+    """Block ``chat_id``; False when it was blocked already."""
+    if await is_blocked(conn, chat_id):
+        return False
+    await conn.execute(
+        insert(blocked_chats).values(
+            chat_id=chat_id, blocked_by_id=by_id, reason=reason, blocked_at=now
+        )
+    )
+    return True
+
+
+async def unblock(conn: AsyncConnection, chat_id: int) -> bool:
+    """Unblock ``chat_id``; False when it was not blocked."""
+    result = await conn.execute(delete(blocked_chats).where(blocked_chats.c.chat_id == chat_id))
+    return bool(result.rowcount)
