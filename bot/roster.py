@@ -51,6 +51,7 @@ EXTRA_SECTIONS: tuple[str, ...] = (
     "resolve_deadline",
     "confirm_timeout",
     "invite_valid",
+    "request_budget",
     "digest",
     "language",
     "timezone",

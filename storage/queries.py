@@ -181,6 +181,16 @@ async def requests_where(conn: AsyncConnection, *conditions: Any, limit: int = 2
     return [_request(r) for r in rows]
 
 
+async def raised_since(conn: AsyncConnection, chat_id: int, since: datetime) -> int:
+    """How many requests ``chat_id`` raised from ``since`` on (its request budget)."""
+    found = await conn.scalar(
+        select(func.count())
+        .select_from(requests)
+        .where(requests.c.requester_chat_id == chat_id, requests.c.created_at >= since)
+    )
+    return int(found or 0)
+
+
 async def request_to_join(
     conn: AsyncConnection, chat_id: int, kind: str, states: list[str], update_id: int | None
 ) -> tuple[Request, bool] | None:

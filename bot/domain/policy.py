@@ -30,6 +30,9 @@ DEFAULT_CONFIRM = (timedelta(hours=24), timedelta(hours=72))
 # How long an invite link stays valid: a link forwarded around for months is a key left
 # under the mat, so the roster may shorten it and lengthen it only up to a month.
 DEFAULT_INVITE_VALID = timedelta(days=7)
+# New requests one sender may raise per period before further ones are only stored and
+# shown on the board (see bot/domain/repeats.py): a flood rings nobody.
+DEFAULT_BUDGET = (5, timedelta(hours=1))
 INVITE_VALID_RANGE = (timedelta(hours=1), timedelta(days=30))
 
 
@@ -55,6 +58,7 @@ class Policy:
     calendar: WorkCalendar | None = None
     digest_at: time | None = None  # the morning digest's local time; None: no digest
     invite_valid: timedelta = DEFAULT_INVITE_VALID
+    request_budget: tuple[int, timedelta] = DEFAULT_BUDGET  # (how many, per how long)
 
     def chain_for(self, kind: Kind) -> Chain:
         """The timing frozen onto a new request of ``kind``."""
@@ -115,8 +119,31 @@ def policy_from(escalation: Any, extras: Any, tz: ZoneInfo) -> Policy:
     except DigestConfigError as exc:
         raise PolicyError("digest", str(exc)) from exc
     return Policy(
-        chains, take, resolve, confirm, _calendar(extras, tz), digest, _invite_valid(extras)
+        chains,
+        take,
+        resolve,
+        confirm,
+        _calendar(extras, tz),
+        digest,
+        _invite_valid(extras),
+        _budget(extras),
     )
+
+
+def _budget(extras: dict[str, Any]) -> tuple[int, timedelta]:
+    raw = extras.get("request_budget")
+    if raw is None:
+        return DEFAULT_BUDGET
+    if not isinstance(raw, dict) or set(raw) - {"count", "per"}:
+        raise PolicyError("request_budget", "must be a mapping such as {count: 5, per: 1h}")
+    count = raw.get("count", DEFAULT_BUDGET[0])
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1000:
+        raise PolicyError("request_budget", "count must be a whole number from 1 to 1000")
+    try:
+        per = parse_duration(str(raw.get("per", "1h")))
+    except ValueError as exc:
+        raise PolicyError("request_budget", str(exc)) from exc
+    return count, per
 
 
 def _invite_valid(extras: dict[str, Any]) -> timedelta:

@@ -6,6 +6,10 @@ hundred alerts). So while a request of the same kind from the same chat is open 
 taken, a new one is added to it: its words go on the timeline and to whoever is alerted
 or handling it. Once it is resolved or closed, /120 raises a new request as usual. A
 genuinely second emergency is raised with the word "new" (or 新) first: ``/120 new …``.
+
+And each sender has a budget of new requests per period (roster ``request_budget``,
+default 5 an hour): past it, a request is stored and shown on the board and in the
+digest, the sender is told so, and no phone rings - a flood of "new" ones rings nobody.
 """
 
 from __future__ import annotations
@@ -26,3 +30,9 @@ def asks_for_new(text: str) -> tuple[bool, str]:
             if not rest or not rest[0].isalnum() or word == "新":
                 return True, rest.strip(" ,:：，")
     return False, text
+
+
+def over_budget(raised_in_period: int, budget: tuple[int, object]) -> bool:
+    """Whether a sender who raised ``raised_in_period`` requests in the budget's period
+    has used it up (the one being raised now would be one too many)."""
+    return raised_in_period >= budget[0]

@@ -11,7 +11,7 @@ from bot.domain.authz import Actor
 from bot.domain.escalation import Audience
 from bot.domain.kinds import DEFAULT_URGENCY, Category, Kind
 from bot.domain.lifecycle import State
-from bot.domain.repeats import JOINS, asks_for_new
+from bot.domain.repeats import JOINS, asks_for_new, over_budget
 from bot.i18n import t
 from bot.usecases.alerting import alert_from
 from bot.usecases.common import Ctx, notify
@@ -109,7 +109,12 @@ async def raise_request(
     )
     branch_id = await queries.branch_of_person(conn, person) if person else None
     urgency = DEFAULT_URGENCY[kind]
-    chain = (await queries.load_policy(conn, ctx.tz)).chain_for(kind)
+    policy = await uow.policy()
+    chain = policy.chain_for(kind)
+    budget = policy.request_budget
+    spent = over_budget(
+        await queries.raised_since(conn, actor.chat_id, uow.now - budget[1]), budget
+    )
     # Unknown senders, and people no branch serves, go to the committee's level at once.
     start = Audience.MEMBERS if branch_id is not None else Audience.COMMITTEE
     result = await conn.execute(
@@ -147,6 +152,8 @@ async def raise_request(
         text=text,
         unregistered=person is None,
     )
+    if spent:
+        return await _stored_only(uow, ctx, req, budget[0])
     alerted = await alert_from(uow, ctx, req, int(start))
     if alerted.level != req.level:
         await conn.execute(
@@ -196,3 +203,23 @@ async def raise_request(
             purpose="ask",
         )
     return Raised(req, alerted.people)
+
+
+async def _stored_only(uow: UnitOfWork, ctx: Ctx, req: Request, allowed: int) -> Raised:
+    """Past the sender's budget: kept, on the board and in the digest, and no phone rings."""
+    await uow.event(req.id, "over_budget", allowed=allowed)
+    await notify(
+        uow,
+        req,
+        req.requester_chat_id,
+        t(
+            ctx.lang,
+            "⚠ You have raised {allowed} requests within a short time. Request #{number} is "
+            "stored and shown to the branch and the duty officers on their board, but no "
+            "phone rings for it. In an emergency call 120 or 110 by phone.",
+            allowed=allowed,
+            number=req.id,
+        ),
+        purpose="ack",
+    )
+    return Raised(req, [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.tables import events, requests
-from tests.e2e.conftest import CHEN, LI, MAO, QIAN, STRANGER, World
+from tests.e2e.conftest import CHEN, LI, MAO, QIAN, STRANGER, WANG, World
 
 
 async def _requests(world: World) -> list[tuple[int, str, str]]:
@@ -77,3 +77,24 @@ async def test_twenty_120s_from_an_unknown_account_alert_the_committee_once(
     assert [r[0] for r in await _requests(world)] == [1]
     alerts = [m for m in world.user(CHEN).messages if m.buttons == ["Take"]]
     assert len(alerts) == 1
+
+
+async def test_past_the_budget_a_request_is_stored_and_shown_but_rings_nobody(
+    world: World,
+) -> None:
+    worker = world.user(MAO)
+    for k in range(5):  # examples/roster.yaml keeps the default: 5 an hour
+        worker.send(f"/110 new trouble {k}")
+        await world.user(LI).wait_message(f"trouble {k}")
+    worker.send("/110 new trouble 5")
+    told = await worker.wait_message("no phone rings")
+    assert "#6" in told.text
+    await world.settle()
+    assert not any("trouble 5" in m.text for u in (LI, QIAN) for m in world.user(u).messages)
+    assert [r[0] for r in await _requests(world)] == [1, 2, 3, 4, 5, 6]  # stored all the same
+    world.user(WANG).send("/board")
+    board = await world.user(WANG).wait_message("page 1/2")
+    assert "#6" in board.text
+    await world.advance(minutes=61)  # an hour later the budget is there again
+    worker.send("/110 new trouble 6")
+    await world.user(LI).wait_message("trouble 6")

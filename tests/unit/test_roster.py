@@ -105,6 +105,9 @@ BAD: list[tuple[str, str, int | None, str]] = [
     ("invite valid too long", GOOD + "invite_valid: 31d\n", 18, "between 1h and 30d"),
     ("invite valid too short", GOOD + "invite_valid: 30m\n", 18, "between 1h and 30d"),
     ("invite valid not a duration", GOOD + "invite_valid: soon\n", 18, "not a duration"),
+    ("budget of zero", GOOD + "request_budget: {count: 0, per: 1h}\n", 18, "from 1 to 1000"),
+    ("budget not a mapping", GOOD + "request_budget: 5\n", 18, "{count: 5, per: 1h}"),
+    ("budget bad period", GOOD + "request_budget: {per: soon}\n", 18, "not a duration"),
     (
         "department twice",
         edit("people:", "  - {key: b2, name: X, secretary: wang, departments: [仓储部]}\npeople:"),
