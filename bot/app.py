@@ -23,7 +23,7 @@ from bot.updates import (
     RETRY_KEY,
     InboxApplication,
     PerChatUpdates,
-    reachable_again,
+    on_senders,
 )
 from bot.usecases import assessment, digest, plan_schedule
 from bot.usecases.common import Ctx
@@ -190,12 +190,12 @@ class Runtime:
                 self.engine,
                 self.clock,
                 long_poll=self.poll_timeout,
-                on_batch=reachable_again,
+                on_batch=on_senders,
             )
             self._spawn(poller, "poller")
         else:
             self._webhook_server = WebhookServer(
-                self.app, self.engine, self.clock, self.webhook, on_batch=reachable_again
+                self.app, self.engine, self.clock, self.webhook, on_batch=on_senders
             )
             await self._webhook_server.start()
 

@@ -27,7 +27,6 @@ from bot.usecases.unhandled import tell_committee
 from bot.usecases.uow import current_handling, handling_update
 from schedules import inbox
 from storage import blocklist
-from storage.db import reading
 from storage.tables import people
 
 log = logging.getLogger(__name__)
@@ -55,9 +54,6 @@ class InboxApplication(Application):  # type: ignore[type-arg]
             )
             await inbox.finish(self._services.engine, update.update_id)
             return
-        if await self._blocked(update):
-            await inbox.finish(self._services.engine, update.update_id)  # stored, not acted on
-            return
         with handling_update(update.update_id) as handled, serving(self._services):
             await super().process_update(update)
         if handled.done:  # committed together with its effect
@@ -83,13 +79,6 @@ class InboxApplication(Application):  # type: ignore[type-arg]
             if update.update_id == handled.update_id:
                 handled.failed = error
         return await super().process_error(update, error, job, coroutine)
-
-    async def _blocked(self, update: Update) -> bool:
-        chat = update.effective_chat
-        if chat is None or chat.type != "private":
-            return False
-        async with reading(self._services.engine) as conn:
-            return await blocklist.is_blocked(conn, chat.id)
 
     @property
     def _services(self) -> Services:
@@ -198,10 +187,12 @@ class PerChatUpdates(BaseUpdateProcessor):
         pass
 
 
-async def reachable_again(conn: AsyncConnection, telegram_ids: list[int]) -> None:
-    """Someone who writes to the bot can be reached again."""
+async def on_senders(conn: AsyncConnection, telegram_ids: list[int]) -> set[int]:
+    """In the transaction that records a batch: whoever writes to the bot can be reached
+    again, and the blocked among them are returned (their updates are kept, not acted on)."""
     await conn.execute(
         sql_update(people)
         .where(people.c.telegram_id.in_(telegram_ids), people.c.unreachable_since.is_not(None))
         .values(unreachable_since=None)
     )
+    return await blocklist.blocked_among(conn, telegram_ids)

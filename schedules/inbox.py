@@ -75,6 +75,14 @@ async def begin(
     return result.rowcount == 1
 
 
+async def mark_done(conn: AsyncConnection, update_ids: list[int]) -> None:
+    """In the caller's transaction: these updates need nothing more (kept, not acted on)."""
+    if update_ids:
+        await conn.execute(
+            update(inbox).where(inbox.c.update_id.in_(update_ids)).values(status="done")
+        )
+
+
 async def finish(engine: AsyncEngine, update_id: int) -> None:
     async with writing(engine) as conn:
         await conn.execute(

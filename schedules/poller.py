@@ -27,7 +27,9 @@ from storage.db import writing
 
 log = logging.getLogger(__name__)
 
-OnBatch = Callable[[AsyncConnection, list[int]], Awaitable[None]]
+# Runs in the transaction that records a batch, with its senders' ids; returns the senders
+# whose updates are kept but not acted on (blocked accounts).
+OnBatch = Callable[[AsyncConnection, list[int]], Awaitable[set[int]]]
 
 
 async def poll(
@@ -81,9 +83,15 @@ async def _poll_once(
     async with writing(engine) as conn:
         fresh = set(await inbox.record(conn, [u.to_dict() for u in updates], clock.now()))
         senders = sorted({u.effective_user.id for u in updates if u.effective_user})
-        if on_batch is not None and senders:
-            await on_batch(conn, senders)
+        ignored = await on_batch(conn, senders) if on_batch is not None and senders else set()
+        kept_only = [u.update_id for u in updates if u.update_id in fresh and _from(u, ignored)]
+        await inbox.mark_done(conn, kept_only)
     for update in updates:
-        if update.update_id in fresh:
+        if update.update_id in fresh and update.update_id not in kept_only:
             await app.update_queue.put(update)
     return int(updates[-1].update_id) + 1
+
+
+def _from(update: Update, senders: set[int]) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in senders

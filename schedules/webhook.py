@@ -86,7 +86,9 @@ class WebhookServer:
                 fresh = await inbox.record(conn, [body], self._clock.now())
                 sender = update.effective_user
                 if fresh and sender is not None and self._on_batch is not None:
-                    await self._on_batch(conn, [sender.id])
+                    if await self._on_batch(conn, [sender.id]):  # blocked: kept, not acted on
+                        await inbox.mark_done(conn, fresh)
+                        fresh = []
         except Exception as exc:  # not stored: Telegram must send it again
             self._backoff.failed(exc)
             return web.Response(status=503)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,6 +16,16 @@ async def is_blocked(conn: AsyncConnection, chat_id: int) -> bool:
         select(blocked_chats.c.chat_id).where(blocked_chats.c.chat_id == chat_id)
     )
     return found is not None
+
+
+async def blocked_among(conn: AsyncConnection, chat_ids: list[int]) -> set[int]:
+    """Which of ``chat_ids`` are blocked (one read for a whole batch of updates)."""
+    if not chat_ids:
+        return set()
+    found: Any = await conn.scalars(
+        select(blocked_chats.c.chat_id).where(blocked_chats.c.chat_id.in_(chat_ids))
+    )
+    return {int(c) for c in found}
 
 
 async def block(
