@@ -30,6 +30,10 @@ HORIZON = timedelta(days=9 * 366)
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
+# The latest start a plan may have (a typo such as 9999-12-01 is refused, not overflowed).
+LATEST_START = date(2199, 12, 31)
+
+
 class RuleError(DomainRefusal):
     """A rule that cannot serve as a recurrence."""
 
@@ -81,6 +85,12 @@ def parse_rule(rule: str, start: date, *, today: date | None = None) -> Recurren
 
     With ``today``, a rule with no occurrence left from today on is refused as well.
     """
+    if start > LATEST_START:  # later ones would overflow the date arithmetic below
+        raise RuleError(
+            N_("the start {date} is too far ahead; a plan starts by {limit} at the latest"),
+            date=start.isoformat(),
+            limit=LATEST_START.isoformat(),
+        )
     text = "".join(str(rule).split()).upper().removeprefix("RRULE:")
     if not text:
         raise RuleError(N_("the recurrence is empty"))

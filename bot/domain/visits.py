@@ -22,6 +22,9 @@ NAME_LIMIT = 200  # the cared-for person's name, or a duty's title
 NOTE_LIMIT = 500  # a plan's note (where, what for)
 VISIT_NOTE_LIMIT = 2000  # what a visitor writes after a visit
 PHOTO_LIMIT_BYTES = 5 * 1024 * 1024  # a visit photo is a record, not an album
+# How far ahead a plan may start: a typo such as 9999-12-31 must be refused here, not
+# overflow the date arithmetic of its recurrence later.
+START_AHEAD = timedelta(days=2 * 366)
 MAX_REMIND_DAYS = 30
 MIN_GRACE = timedelta(hours=1)
 MAX_GRACE = timedelta(days=31)
@@ -191,6 +194,10 @@ def check_start(start: date, today: date) -> date:
     if start < today:
         raise PlanFieldError(
             N_("{date} is in the past; pick today or a later date."), date=start.isoformat()
+        )
+    if start > today + START_AHEAD:
+        raise PlanFieldError(
+            N_("{date} is too far ahead; pick a date within two years."), date=start.isoformat()
         )
     return start
 

@@ -182,3 +182,25 @@ async def test_the_same_update_posted_twice_is_acted_on_once(
     await world.settle()
     assert await world.count(requests) == 1
     assert len([m for m in world.user(LI).messages if "fire" in m.text]) == 1
+
+
+async def test_a_blocked_account_posting_by_webhook_is_stored_and_not_acted_on(
+    hooked: tuple[World, WebhookOptions],
+) -> None:
+    world, hook = hooked
+    stranger = {"id": 4343, "is_bot": False, "first_name": "Nobody"}
+    world.user(CHEN).send("/status 1")  # warm: the committee's chat exists
+    await world.user(CHEN).wait_message("There is no request #1")
+    async with aiohttp.ClientSession() as telegram:
+        first = {"update_id": 960, "message": _command("/120 spam", stranger, chat_id=4343)}
+        async with telegram.post(hook.url, json=first, headers={SECRET_HEADER: SECRET}) as r:
+            assert r.status == 200
+        await world.user(CHEN).wait_message("spam")
+        world.user(CHEN).send("/block 1 spam")
+        await world.user(CHEN).wait_message("is blocked")
+        again = {"update_id": 961, "message": _command("/120 new spam", stranger, chat_id=4343)}
+        async with telegram.post(hook.url, json=again, headers={SECRET_HEADER: SECRET}) as r:
+            assert r.status == 200  # Telegram must not send it again: it is stored
+    await world.settle()
+    assert await world.count(requests) == 1
+    assert 961 in await _stored(world)

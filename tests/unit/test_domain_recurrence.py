@@ -328,3 +328,11 @@ def test_a_builder_refusal_carries_its_parameters() -> None:
         yearly_on(2, 30)
     assert caught.value.params == {"month": 2, "day": 30}
     assert str(caught.value) == "2-30 is not a date"
+
+
+@pytest.mark.parametrize("start", [date(9999, 12, 1), date(2200, 1, 1)])
+def test_a_start_centuries_ahead_is_refused_not_overflowed(start: date) -> None:
+    """A roster typo (start: 9999-12-01) once ended `helpline roster import` with an
+    OverflowError traceback; it is one refusal with the line now."""
+    error = refusal("FREQ=MONTHLY;BYDAY=1SA", start=start)
+    assert "too far ahead" in error.msgid and error.params["date"] == start.isoformat()

@@ -309,6 +309,13 @@ def test_check_start_refuses_yesterday() -> None:
     assert error.params == {"date": "2026-11-30"}
 
 
+@pytest.mark.parametrize("start", [date(9999, 12, 31), TODAY + 2 * 367 * DAY])
+def test_check_start_refuses_a_date_years_ahead(start: date) -> None:
+    """9999-12-31 typed by mistake would overflow the recurrence's date arithmetic."""
+    error = refused(lambda: check_start(start, TODAY))
+    assert "too far ahead" in error.msgid and error.params == {"date": start.isoformat()}
+
+
 @pytest.mark.parametrize(
     "start", [pytest.param(TODAY, id="today"), pytest.param(TODAY + DAY, id="tomorrow")]
 )
