@@ -1,7 +1,8 @@
 """``python -m bench [--quick] [--json FILE] [--scaling] [--only a,b]``: DESIGN.md §9, measured.
 
 Scenarios: intake (50 workers' /120 at once), flood (100 /120s from one worker, then a
-colleague's one), deadlines (1,000 due within 2 s, then their
+colleague's one), inputs (a /120 right behind the committee's /report),
+deadlines (1,000 due within 2 s, then their
 alerts drained under 429s), overtake (a /120 behind 1,000 queued normal messages),
 restart (100,000 open requests, or 10,000 with --quick, plus 1,000 overdue), plans
 (10,000 active care plans armed at start beside 200 overdue escalations, in both modes),
@@ -29,13 +30,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import exporting, flood, reports, scenarios
+from bench import exporting, flood, inputs, reports, scenarios
 from bench import plans as plans_scenario
 from bench.stats import Metric, format_table
 
 SCENARIOS = (
     "intake",
     "flood",
+    "inputs",
     "deadlines",
     "overtake",
     "restart",
@@ -112,6 +114,7 @@ async def main_async(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     plan: list[tuple[str, Callable[[], Awaitable[scenarios.Outcome]]]] = [
         ("intake", lambda: scenarios.intake(root)),
         ("flood", lambda: flood.flood(root)),
+        ("inputs", lambda: inputs.inputs(root)),
         ("deadlines", lambda: scenarios.deadlines(root)),
         ("overtake", lambda: scenarios.overtake(root)),
         ("restart", lambda: scenarios.restart(root, open_n)),
