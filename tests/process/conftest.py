@@ -25,7 +25,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "process: starts `helpline run` as a real subprocess (and kills it)"
     )
     config.addinivalue_line(
-        "markers", "slow: minutes of a real outage; its outcome does not depend on the date"
+        "markers",
+        "slow: a real outage or pause (30 s to minutes); its outcome does not depend on the date",
     )
 
 
