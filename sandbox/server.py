@@ -303,6 +303,12 @@ class SandboxServer:
         name = entry.name if entry else request.match_info["method"]
         try:
             params = await read_params(request)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            # The client died mid-request (kill -9 between its headers and its body):
+            # recorded as cut off, so a test can tell "handed to the network, never
+            # arrived" from "never sent".
+            self.recorder.record(Call(0, name, {}, CUT_OFF, None, t0, wall0))
+            raise
         except (ValueError, UnicodeDecodeError):
             body: JSON = {
                 "ok": False,
@@ -336,6 +342,9 @@ class SandboxServer:
         return web.Response(
             body=stored.data, content_type=stored.mime_type or "application/octet-stream"
         )
+
+
+CUT_OFF = 499  # a request whose client went away before its body arrived (nginx's code)
 
 
 def _drop(request: web.Request) -> web.StreamResponse:

@@ -318,3 +318,24 @@ async def test_send_existing_file_id_and_settings(server: SandboxServer, bot: Bo
     with pytest.raises(EndPointNotFound):
         await bot.do_api_request("noSuchMethod")
     assert server.calls[-1].status == 404
+
+
+async def test_a_request_cut_off_before_its_body_is_recorded_as_cut_off(
+    server: SandboxServer,
+) -> None:
+    """kill -9 between a client's headers and its body: the call is kept with status 499,
+    so a fault test can tell "handed to the network, never arrived" from "never sent"."""
+    from sandbox.server import CUT_OFF
+
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    head = (
+        "POST /bot123:TEST/sendMessage HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+    )
+    writer.write(head.encode() + b'{"chat_id": 1')
+    await writer.drain()
+    writer.transport.abort()  # the process died: no body, no FIN handshake
+    await server.wait_call(lambda c: c.status == CUT_OFF, 5)
+    cut = [c for c in server.calls if c.status == CUT_OFF]
+    assert [(c.method, c.params) for c in cut] == [("sendMessage", {})]
+    del reader
