@@ -154,6 +154,14 @@ def usage(lang_: str, command: str) -> str:
     return t(lang_, "Usage: {command}", command=command)
 
 
+async def number_or_usage(update: Update, context: Context, command: str) -> int | None:
+    """The request number after the command; None once the usage line has been answered."""
+    number = parse_number(context)
+    if number is None:
+        await reply(update, usage(lang(context), command))
+    return number
+
+
 class Declined:
     """The use case refused; the refusal has been answered already."""
 

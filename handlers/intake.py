@@ -22,10 +22,9 @@ from handlers.common import (
     lang,
     markup,
     media_of,
-    parse_number,
+    number_or_usage,
     reply,
     services,
-    usage,
 )
 
 DRAFT = "draft"
@@ -142,9 +141,8 @@ async def finish_draft(update: Update, context: Context, button: Button) -> str:
 
 async def cancel(update: Update, context: Context) -> None:
     lg = lang(context)
-    number = parse_number(context)
+    number = await number_or_usage(update, context, "/cancel N")
     if number is None:
-        await reply(update, usage(lg, "/cancel N"))
         return
     done = await attempt(
         update, context, lambda uow, ctx, actor: actions.cancel(uow, ctx, actor, number)

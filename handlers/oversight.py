@@ -15,10 +15,9 @@ from handlers.common import (
     attempt,
     command_text,
     lang,
-    parse_number,
+    number_or_usage,
     reply,
     services,
-    usage,
 )
 
 
@@ -31,9 +30,8 @@ def rest_after(update: Update, number: int) -> str:
 
 async def escalate(update: Update, context: Context) -> None:
     lg = lang(context)
-    number = parse_number(context)
+    number = await number_or_usage(update, context, "/escalate N [reason]")
     if number is None:
-        await reply(update, usage(lg, "/escalate N [reason]"))
         return
     reason = rest_after(update, number)
     people = await attempt(
@@ -51,9 +49,8 @@ async def escalate(update: Update, context: Context) -> None:
 
 async def confirm_for(update: Update, context: Context) -> None:
     lg = lang(context)
-    number = parse_number(context)
+    number = await number_or_usage(update, context, "/confirm N reason")
     if number is None:
-        await reply(update, usage(lg, "/confirm N reason"))
         return
     reason = rest_after(update, number)
     done = await attempt(

@@ -6,15 +6,14 @@ from telegram import Update
 
 from bot.i18n import t
 from bot.usecases import senders
-from handlers.common import Context, Declined, attempt, lang, parse_number, reply, usage
+from handlers.common import Context, Declined, attempt, lang, number_or_usage, reply
 from handlers.oversight import rest_after
 
 
 async def cancel_all(update: Update, context: Context) -> None:
     lg = lang(context)
-    number = parse_number(context)
+    number = await number_or_usage(update, context, "/cancelall N reason")
     if number is None:
-        await reply(update, usage(lg, "/cancelall N reason"))
         return
     reason = rest_after(update, number)
     done = await attempt(
@@ -26,9 +25,8 @@ async def cancel_all(update: Update, context: Context) -> None:
 
 async def block(update: Update, context: Context) -> None:
     lg = lang(context)
-    number = parse_number(context)
+    number = await number_or_usage(update, context, "/block N reason")
     if number is None:
-        await reply(update, usage(lg, "/block N reason"))
         return
     reason = rest_after(update, number)
     done = await attempt(
@@ -41,9 +39,8 @@ async def block(update: Update, context: Context) -> None:
 
 async def unblock(update: Update, context: Context) -> None:
     lg = lang(context)
-    number = parse_number(context)
+    number = await number_or_usage(update, context, "/unblock N")
     if number is None:
-        await reply(update, usage(lg, "/unblock N"))
         return
     done = await attempt(
         update, context, lambda uow, _ctx, actor: senders.unblock(uow, actor, number)

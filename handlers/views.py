@@ -17,6 +17,7 @@ from handlers.common import (
     attempt,
     command_text,
     lang,
+    number_or_usage,
     parse_number,
     reply,
     services,
@@ -58,10 +59,8 @@ async def mine(update: Update, context: Context) -> None:
 
 
 async def status(update: Update, context: Context) -> None:
-    lg = lang(context)
-    number = parse_number(context)
+    number = await number_or_usage(update, context, "/status N")
     if number is None:
-        await reply(update, usage(lg, "/status N"))
         return
     text = await attempt(
         update, context, lambda uow, ctx, actor: views.status(uow, ctx, actor, number)

@@ -11,13 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.tables import blocked_chats
 
 
-async def is_blocked(conn: AsyncConnection, chat_id: int) -> bool:
-    found = await conn.scalar(
-        select(blocked_chats.c.chat_id).where(blocked_chats.c.chat_id == chat_id)
-    )
-    return found is not None
-
-
 async def blocked_among(conn: AsyncConnection, chat_ids: list[int]) -> set[int]:
     """Which of ``chat_ids`` are blocked (one read for a whole batch of updates)."""
     if not chat_ids:
@@ -32,7 +25,7 @@ async def block(
     conn: AsyncConnection, chat_id: int, by_id: int | None, reason: str, now: datetime
 ) -> bool:
     """Block ``chat_id``; False when it was blocked already."""
-    if await is_blocked(conn, chat_id):
+    if await blocked_among(conn, [chat_id]):
         return False
     await conn.execute(
         insert(blocked_chats).values(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from bot import render
 from bot.domain.authz import Actor
 from bot.domain.escalation import Audience
@@ -28,7 +26,6 @@ class Raised:
     request: Request
     told: list[Person]
     duplicate: bool = False  # the same update was delivered twice
-    joined: bool = False  # added to the sender's open request of the same kind
 
 
 async def raise_or_join(
@@ -53,9 +50,7 @@ async def raise_or_join(
             return Raised(req, [], duplicate=True)
         if not new:
             return await _join(uow, ctx, actor, req, text)
-    return await raise_request(
-        uow, ctx, actor, kind=kind, text=text, update_id=update_id, checked=True
-    )
+    return await raise_request(uow, ctx, actor, kind=kind, text=text, update_id=update_id)
 
 
 async def _join(uow: UnitOfWork, ctx: Ctx, actor: Actor, req: Request, text: str) -> Raised:
@@ -75,7 +70,7 @@ async def _join(uow: UnitOfWork, ctx: Ctx, actor: Actor, req: Request, text: str
         ),
         purpose="ack",
     )
-    return Raised(req, [], joined=True)
+    return Raised(req, [])
 
 
 async def raise_request(
@@ -87,20 +82,10 @@ async def raise_request(
     category: Category | None = None,
     text: str = "",
     update_id: int | None = None,
-    checked: bool = False,
 ) -> Raised:
     """Store the request, alert its first reachable level, arm its escalation, tell the
-    worker. ``checked``: the caller already knows ``update_id`` raised nothing yet."""
+    worker. A redelivered ``update_id`` is caught before, by ``raise_or_join``."""
     conn = uow.conn
-    if update_id is not None and not checked:
-        existing = await conn.scalar(
-            select(requests.c.id).where(requests.c.source_update_id == update_id)
-        )
-        if existing is not None:
-            req = await queries.load_request(conn, int(existing))
-            assert req is not None
-            return Raised(req, [], duplicate=True)
-
     person = await queries.person_by_chat(conn, actor.chat_id)
     employee = (
         await queries.person_by_id(conn, person.family_of_id)
