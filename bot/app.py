@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot import offloop
 from bot.clock import Clock, SystemClock
 from bot.services import Services
 from bot.settings import Settings, WebhookOptions
@@ -296,6 +297,7 @@ def run_bot(settings: Settings, webhook: WebhookOptions | None = None) -> int:
             )
         finally:
             await runtime.stop()
+            offloop.shutdown()
         if runtime.failed.is_set():
             print(runtime.failure, file=sys.stderr)
             return 1

@@ -3,7 +3,7 @@
 Two charts per report: the median time to take per branch (a bar chart, when there are two
 branches or more to compare) and the requests per week of each branch (a trend line).
 Withheld figures (``suppress``) draw no bar and leave a gap in the line. matplotlib runs
-here: call ``render_charts`` in a worker thread from the bot.
+here: call ``render_charts`` through ``bot.offloop``, never on the event loop.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ async def write_report(
     force: bool = False,
 ) -> int:
     """Query, draw and write the page; print one line saying what was written."""
-    from bot import report_charts, report_html
+    from bot import offloop, report_charts, report_html
     from bot.backup import sqlite_path
     from bot.outfiles import OutputError, check_target, put_in_place, staged
     from bot.usecases.common import Ctx, Refused
@@ -101,7 +101,7 @@ async def write_report(
         return EXIT_FAILED
     finally:
         await engine.dispose()
-    charts = await asyncio.to_thread(report_charts.render_charts, lang, report, suppress=suppress)
+    charts = await offloop.run(report_charts.render_charts, lang, report, suppress=suppress)
     html = report_html.page(lang, report, before, charts, suppress=suppress, made_at=now, tz=tz)
     try:
         with staged([out]) as (partial,):  # a reader never sees half a page

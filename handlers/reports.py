@@ -8,7 +8,6 @@ from bot.usecases import reports
 from bot.usecases.common import Refused
 from bot.usecases.reports import ReportView, Work
 from handlers.common import Context, actor_of, command_text, lang, reply, services
-from storage.db import reading
 
 
 async def _answer(update: Update, context: Context, work: Work) -> None:
@@ -17,8 +16,7 @@ async def _answer(update: Update, context: Context, work: Work) -> None:
     message = update.effective_message
     written = command_text(message) if message is not None else ""
     try:
-        async with reading(svc.engine) as conn:
-            view: ReportView = await work(conn, svc.ctx, actor, written, svc.clock.now())
+        view: ReportView = await work(svc.engine, svc.ctx, actor, written, svc.clock.now())
     except Refused as refused:
         await reply(update, refused.text(lang(context)))
         return

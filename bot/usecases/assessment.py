@@ -12,12 +12,11 @@ one that fell due while the bot was down goes out right after start.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
-from bot import render, report_charts, report_render, report_text
+from bot import offloop, render, report_charts, report_render, report_text
 from bot.domain.figures import Period, Span, local_midnight, next_quarter_start
 from bot.i18n import t
 from bot.textfit import TEXT_LIMIT, split
@@ -91,7 +90,7 @@ async def send_assessment(uow: UnitOfWork, ctx: Ctx, quarter: Period) -> int:
         previous=quarter.previous().label,
     )
     body = report_text.text(ctx.lang, header, now, before, suppress=False)
-    charts = await asyncio.to_thread(report_charts.render_charts, ctx.lang, now, suppress=False)
+    charts = await offloop.run(report_charts.render_charts, ctx.lang, now, suppress=False)
     stored = [(await uow.media(c.png), c.caption) for c in charts]  # each uploaded once
     queued = 0
     for person in sorted(readers, key=lambda p: p.id):

@@ -1,8 +1,9 @@
 """``/report`` and ``/figures``: a period's figures for whoever may read them.
 
-Read-only: they run on a reading connection (never the write lock, so a quarter over a
-million requests does not hold up an alert), and the charts are drawn in a worker thread
-so the bot goes on answering meanwhile.
+Read-only: who may ask and for which period is checked here; the figures are then read on
+a connection of their own (never the write lock, so a quarter over a million requests does
+not hold up an alert) and drawn, both in the low-priority worker process (``bot.offloop``),
+so an alert raised meanwhile does not wait for them.
 
 Who sees what (DESIGN.md §2): a secretary their own branches, the committee every branch
 plus the requests of senders no branch serves; both see every figure, as they see the
@@ -17,9 +18,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot import report_charts, report_render, report_text
+from bot import offloop, report_charts, report_render, report_text
 from bot.domain.authz import Actor
 from bot.domain.figures import Period, Report, Span, parse_period
 from bot.domain.refusal import DomainRefusal
@@ -27,6 +28,7 @@ from bot.i18n import N_, t
 from bot.report_charts import Chart
 from bot.usecases.common import Ctx, Refused
 from storage import report_queries
+from storage.db import make_engine, reading
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,8 @@ class ReportView:
     charts: list[Chart]
 
 
-# What a handler runs: (connection, ctx, actor, the period as written, now) -> the view.
-Work = Callable[[AsyncConnection, Ctx, Actor, str, datetime], Awaitable[ReportView]]
+# What a handler runs: (engine, ctx, actor, the period as written, now) -> the view.
+Work = Callable[[AsyncEngine, Ctx, Actor, str, datetime], Awaitable[ReportView]]
 
 
 def period_of(ctx: Ctx, written: str, now: datetime) -> Period:
@@ -72,16 +74,46 @@ async def figures_of(conn: AsyncConnection, ctx: Ctx, period: Period) -> Report:
     )
 
 
-async def _view(ctx: Ctx, header: str, report: Report, *, suppress: bool) -> ReportView:
-    text = report_text.fitting(ctx.lang, header, report, suppress=suppress)
-    charts = await asyncio.to_thread(
-        report_charts.render_charts, ctx.lang, report, suppress=suppress
+REPORT_HEADER = N_("📊 Figures · {span}")
+FIGURES_HEADER = N_(
+    "📊 Anonymised figures · {span}\nA figure over fewer than 3 requests shows n<3."
+)
+
+
+async def _in_worker(
+    engine: AsyncEngine, ctx: Ctx, period: Period, only: frozenset[int] | None, *, suppress: bool
+) -> ReportView:
+    url = engine.url.render_as_string(hide_password=False)
+    return await offloop.run(_drawn, url, ctx, period, only, suppress=suppress)
+
+
+def _drawn(
+    url: str, ctx: Ctx, period: Period, only: frozenset[int] | None, *, suppress: bool
+) -> ReportView:
+    """In the worker process: read the figures, write the text, draw the charts."""
+    return asyncio.run(_read_and_draw(url, ctx, period, only, suppress=suppress))
+
+
+async def _read_and_draw(
+    url: str, ctx: Ctx, period: Period, only: frozenset[int] | None, *, suppress: bool
+) -> ReportView:
+    engine = make_engine(url)
+    try:
+        async with reading(engine) as conn:
+            found = await figures_of(conn, ctx, period)
+    finally:
+        await engine.dispose()
+    if only is not None:
+        found = found.only(only)
+    header = t(
+        ctx.lang, FIGURES_HEADER if suppress else REPORT_HEADER, span=report_render.span_text(found)
     )
-    return ReportView(text, charts)
+    text = report_text.fitting(ctx.lang, header, found, suppress=suppress)
+    return ReportView(text, report_charts.render_charts(ctx.lang, found, suppress=suppress))
 
 
 async def report(
-    conn: AsyncConnection, ctx: Ctx, actor: Actor, written: str, now: datetime
+    engine: AsyncEngine, ctx: Ctx, actor: Actor, written: str, now: datetime
 ) -> ReportView:
     """/report [period]: the branch's figures for its secretary, every branch's for the
     committee."""
@@ -93,15 +125,12 @@ async def report(
     if not (actor.committee or actor.secretary_of):
         raise Refused("Reports are for branch secretaries and the committee.")
     period = period_of(ctx, written, now)
-    found = await figures_of(conn, ctx, period)
-    if not actor.committee:
-        found = found.only(actor.secretary_of)
-    header = t(ctx.lang, "📊 Figures · {span}", span=report_render.span_text(found))
-    return await _view(ctx, header, found, suppress=False)
+    only = None if actor.committee else actor.secretary_of
+    return await _in_worker(engine, ctx, period, only, suppress=False)
 
 
 async def figures(
-    conn: AsyncConnection, ctx: Ctx, actor: Actor, written: str, now: datetime
+    engine: AsyncEngine, ctx: Ctx, actor: Actor, written: str, now: datetime
 ) -> ReportView:
     """/figures [period]: every branch anonymised, for supervisors (and the committee)."""
     if not (actor.supervisor or actor.committee):
@@ -111,10 +140,4 @@ async def figures(
         period = asked or period_of(ctx, written, now)
     else:
         period = supervisor_period(asked, now.astimezone(ctx.tz).date())
-    found = await figures_of(conn, ctx, period)
-    header = t(
-        ctx.lang,
-        "📊 Anonymised figures · {span}\nA figure over fewer than 3 requests shows n<3.",
-        span=report_render.span_text(found),
-    )
-    return await _view(ctx, header, found, suppress=True)
+    return await _in_worker(engine, ctx, period, None, suppress=True)

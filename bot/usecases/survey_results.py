@@ -10,12 +10,12 @@ between, the charts are drawn again inside (rare: a survey is closed once a year
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import offloop
 from bot import survey_render as sr
 from bot.domain.authz import Actor
 from bot.domain.survey import Results, Survey, SurveyState, tally
@@ -67,7 +67,7 @@ async def _prepare(
         if survey.state is not state:
             raise refuse_state(survey)
         results = await results_of(conn, survey)
-    charts = await asyncio.to_thread(result_charts, svc.ctx.lang, survey.title, results)
+    charts = await offloop.run(result_charts, svc.ctx.lang, survey.title, results)
     return results, charts
 
 

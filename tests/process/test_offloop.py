@@ -1,0 +1,65 @@
+"""The worker process that reads and draws reports (``bot.offloop``): it runs at the lowest
+priority, a dead worker is replaced, and it never outlives a bot killed with SIGKILL (a
+kill-9 test, a crash or an OOM kill must not leave a reader of the database behind)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.process
+
+SCRIPT = """
+import asyncio, os, sys
+from bot import offloop
+
+async def main():
+    first = await offloop.run(os.getpid)
+    niceness = await offloop.run(os.nice, 0)
+    print(first, niceness, flush=True)
+    os.kill(first, 9)  # the worker dies under it
+    second = await offloop.run(os.getpid)
+    print(second, flush=True)
+    sys.stdin.read()  # until the test kills this process
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_worker_is_low_priority_replaced_when_dead_and_dies_with_a_killed_parent() -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # the killed parent's resource tracker complains
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        first, niceness = map(int, parent.stdout.readline().split())
+        second = int(parent.stdout.readline())
+        assert niceness == 19
+        assert second != first and _alive(second)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 30
+        while _alive(second) and time.monotonic() < deadline:
+            time.sleep(0.05)  # no event tells another process's death; poll /proc
+        assert not _alive(second), "the worker outlived its killed parent"
+    finally:
+        parent.kill()
+        parent.wait()
