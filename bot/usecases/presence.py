@@ -36,9 +36,14 @@ def parse_until(text: str, now: datetime, tz: ZoneInfo) -> datetime:
             "I could not read {text!r} as a date or a duration; try /away 3d or /away 2026-12-05",
             text=text[:40],
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
-    return parsed
+    if parsed.tzinfo is not None:
+        # An offset written by hand is a mistake more often than a wish ("GMT+3" reads as
+        # UTC-3 in POSIX's convention), and dateutil takes offsets a datetime cannot hold.
+        raise Refused(
+            "Write the local date and time, without a time zone: /away 2026-12-05 or "
+            "/away 2026-12-05 18:00"
+        )
+    return parsed.replace(tzinfo=tz)
 
 
 async def set_away(uow: UnitOfWork, actor: Actor, text: str) -> datetime:

@@ -105,9 +105,11 @@ async def _read_and_draw(
         await engine.dispose()
     if only is not None:
         found = found.only(only)
-    header = t(
-        ctx.lang, FIGURES_HEADER if suppress else REPORT_HEADER, span=report_render.span_text(found)
-    )
+    span = report_render.span_text(found)
+    if suppress:
+        header = t(ctx.lang, FIGURES_HEADER, span=span)
+    else:
+        header = t(ctx.lang, REPORT_HEADER, span=span)
     text = report_text.fitting(ctx.lang, header, found, suppress=suppress)
     return ReportView(text, report_charts.render_charts(ctx.lang, found, suppress=suppress))
 

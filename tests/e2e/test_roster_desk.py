@@ -117,6 +117,8 @@ async def test_roster_changes_are_refused_outside_ones_branch(world: World) -> N
         ("/handles li flying", "not something a member can handle"),
         ("/handles mao 120", "not a member of a branch"),
         ("/away wu 2d", "nobody with the key wu in your branch"),
+        ("/away li 2026-12-09 10:00 UTC-48", "without a time zone"),  # was a crash
+        ("/away li 12-09 10:00 GMT+3", "without a time zone"),
         ("/invite member li 李二", "The key li is taken"),
         ("/invite boss xx 某某", "Usage: /invite PERSON_KEY"),
     ):
