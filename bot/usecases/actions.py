@@ -22,6 +22,7 @@ from bot.usecases.common import (
     retire_alerts,
     set_state,
     transition,
+    wind_up_cancelled,
 )
 from bot.usecases.timing import ESCALATE, arm_after_resolve, arm_after_take, arm_escalation
 from bot.usecases.uow import Priority, Send, UnitOfWork
@@ -304,21 +305,17 @@ async def rate(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, stars: int)
 async def cancel(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
     req = await load_for(uow, number, actor, Action.CANCEL)
     await transition(uow, req, Action.CANCEL)
-    await uow.event(req.id, "cancelled", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
-    await uow.disarm(req.id)
-    note = t(ctx.lang, "✖ Withdrawn by {name}", name=req.requester_name)
-    await retire_alerts(uow, ctx, req, note)
-    owner = await queries.person_by_id(uow.conn, req.owner_id) if req.owner_id else None
-    if owner and owner.telegram_id:
-        await notify(
-            uow,
-            req,
-            owner.telegram_id,
-            t(
-                ctx.lang,
-                "✖ {worker} withdrew request #{number}.",
-                worker=req.requester_name,
-                number=req.id,
-            ),
-        )
+    await wind_up_cancelled(
+        uow,
+        ctx,
+        req,
+        actor,
+        t(ctx.lang, "✖ Withdrawn by {name}", name=req.requester_name),
+        t(
+            ctx.lang,
+            "✖ {worker} withdrew request #{number}.",
+            worker=req.requester_name,
+            number=req.id,
+        ),
+    )
     return req

@@ -194,3 +194,27 @@ async def retire_alerts(
             update(outbox).where(outbox.c.id == row.id).values(purpose="alert-retired")
         )
     return kept
+
+
+async def wind_up_cancelled(
+    uow: UnitOfWork,
+    ctx: Ctx,
+    req: Request,
+    actor: Actor,
+    alert_note: str,
+    owner_text: str,
+    **details: Any,
+) -> None:
+    """What every cancellation does once the state changed, whoever cancelled: the
+    timeline, no more deadlines, every alert edited to say why, and whoever had taken the
+    request told (unless they cancelled it themselves)."""
+    await uow.event(
+        req.id, "cancelled", actor_id=actor.person_id, actor_chat_id=actor.chat_id, **details
+    )
+    await uow.disarm(req.id)
+    await retire_alerts(uow, ctx, req, alert_note)
+    if req.owner_id is None or req.owner_id == actor.person_id:
+        return
+    owner = await queries.person_by_id(uow.conn, req.owner_id)
+    if owner is not None and owner.telegram_id is not None:
+        await notify(uow, req, owner.telegram_id, owner_text)

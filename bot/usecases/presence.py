@@ -29,7 +29,7 @@ def parse_until(text: str, now: datetime, tz: ZoneInfo) -> datetime:
         pass
     local_now = now.astimezone(tz)
     try:
-        default = datetime.combine(local_now.date(), time(0), tz)
+        default = datetime.combine(local_now.date(), time(0))  # naive: an offset shows
         parsed = dateparser.parse(text, default=default, yearfirst=True)
     except (ValueError, OverflowError):
         raise Refused(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bot.domain.authz import Actor, may
 from bot.domain.lifecycle import Action, State
 from bot.i18n import t
-from bot.usecases.common import Ctx, Refused, load_for, notify, retire_alerts, set_state
+from bot.usecases.common import Ctx, Refused, load_for, notify, set_state, wind_up_cancelled
 from bot.usecases.uow import UnitOfWork
 from storage import blocklist, queries
 from storage.queries import Request
@@ -103,14 +103,13 @@ async def _cancel_sender(
         if not may(actor, Action.STOP_SENDER, mine.facts):
             continue  # another branch's: not this secretary's to cancel
         if await set_state(uow, mine, mine.state.value, state=State.CANCELLED.value):
-            await uow.event(
-                mine.id,
-                "cancelled",
-                actor_id=actor.person_id,
-                actor_chat_id=actor.chat_id,
+            told = t(
+                ctx.lang,
+                "✖ {name} cancelled request #{number}: {reason}",
+                name=actor.name,
+                number=mine.id,
                 reason=reason,
             )
-            await uow.disarm(mine.id)
-            await retire_alerts(uow, ctx, mine, note)
+            await wind_up_cancelled(uow, ctx, mine, actor, note, told, reason=reason)
             done.append(mine.id)
     return done

@@ -50,13 +50,18 @@ async def test_a_secretary_cancels_everything_a_worker_of_the_branch_has_open(
     world: World,
 ) -> None:
     mao = world.user(MAO)
+    alerts = []
     for k in range(3):
         mao.send(f"/120 new panic {k}")
-        await world.user(LI).wait_message(f"panic {k}")
+        alerts.append(await world.user(LI).wait_message(f"panic {k}"))
+    await world.user(LI).press(alerts[0], "Take")
+    await mao.wait_message("is handling your request #1")
     world.user(WANG).send("/cancelall 2 the same fall, sent three times")
     await world.user(WANG).wait_message("Cancelled: #1, #2, #3")
     told = await mao.wait_message("were cancelled by 王芳")
     assert "the same fall, sent three times" in told.text
+    owner = await world.user(LI).wait_message("王芳 cancelled request #1")  # li had taken it
+    assert "the same fall, sent three times" in owner.text
     edited = await world.user(LI).wait_message("Cancelled by 王芳")
     assert edited.buttons == []
     assert await _states(world) == [(1, "cancelled"), (2, "cancelled"), (3, "cancelled")]
