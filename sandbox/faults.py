@@ -18,6 +18,14 @@ from aiolimiter import AsyncLimiter
 
 from sandbox.api import MESSAGE_METHODS, ApiError, too_many_requests
 
+# What Telegram's flood limits count: every message sent, and every edit of one.
+LIMITED_METHODS = MESSAGE_METHODS | {
+    "editMessageText",
+    "editMessageCaption",
+    "editMessageMedia",
+    "editMessageReplyMarkup",
+}
+
 FaultKind = Literal["fail", "delay", "drop"]
 
 
@@ -55,7 +63,13 @@ class FaultRule:
 
 @dataclass
 class Limits:
-    """Telegram-like flood limits for message-producing methods (off unless configured).
+    """Telegram-like flood limits for sends and edits (off unless configured).
+
+    The numbers are Telegram's own, from the Bot FAQ ("My bot is hitting limits, how do I
+    avoid this?", core.telegram.org/bots/faq): in a single chat avoid more than one message
+    per second (short bursts are allowed, then 429s), in a group no more than 20 messages
+    per minute, and no more than about 30 messages per second in all. Editing a message
+    counts as sending one. A group is a chat whose id is negative, as in Telegram.
 
     ``global_burst`` defaults to ``global_per_s``. ``random_429_rate`` answers 429 to that
     share of sends regardless of the buckets, reproducibly from ``seed``.
@@ -64,6 +78,7 @@ class Limits:
     global_per_s: float = 30.0
     chat_per_s: float = 1.0
     chat_burst: int = 3
+    group_per_min: float = 20.0
     global_burst: int | None = None
     random_429_rate: float = 0.0
     seed: int = 0
@@ -114,16 +129,22 @@ class Faults:
     async def check_limits(self, method: str, chat_id: object) -> ApiError | None:
         """A 429 when a send exceeds the buckets (or the random share), else None."""
         limits = self._limits
-        if limits is None or method not in MESSAGE_METHODS or self._global is None:
+        if limits is None or method not in LIMITED_METHODS or self._global is None:
             return None
         if limits.random_429_rate > 0 and self._rng.random() < limits.random_429_rate:
             return too_many_requests(max(1, math.ceil(1 / limits.chat_per_s)))
         chat = self._chats.get(chat_id)
+        group = str(chat_id).startswith(("-", "@"))  # a group id, or a channel's @name
         if chat is None:
-            burst = max(1, limits.chat_burst)
-            chat = self._chats[chat_id] = AsyncLimiter(burst, burst / limits.chat_per_s)
+            if group:
+                per_min = max(1, math.floor(limits.group_per_min))
+                chat = self._chats[chat_id] = AsyncLimiter(per_min, 60.0)
+            else:
+                burst = max(1, limits.chat_burst)
+                chat = self._chats[chat_id] = AsyncLimiter(burst, burst / limits.chat_per_s)
         if not chat.has_capacity():
-            return too_many_requests(max(1, math.ceil(1 / limits.chat_per_s)))
+            every = 60 / limits.group_per_min if group else 1 / limits.chat_per_s
+            return too_many_requests(max(1, math.ceil(every)))
         if not self._global.has_capacity():
             return too_many_requests(max(1, math.ceil(1 / limits.global_per_s)))
         # Both have room, so neither acquire waits.

@@ -104,7 +104,8 @@ Undeliverable = Callable[[Row, str], Awaitable[None]]
 
 
 class ChatLimiters:
-    """A leaky bucket per chat: short bursts, then about one message a second."""
+    """A leaky bucket per chat: short bursts, then about one message a second; a group
+    (negative id) 20 a minute. Telegram's numbers (Bot FAQ), sends and edits alike."""
 
     def __init__(self, burst: int = 3, period: float = 3.0) -> None:
         self._burst, self._period = burst, period
@@ -113,7 +114,8 @@ class ChatLimiters:
     def get(self, chat_id: int) -> AsyncLimiter:
         limiter = self._limiters.get(chat_id)
         if limiter is None:
-            limiter = self._limiters[chat_id] = AsyncLimiter(self._burst, self._period)
+            rate = (20, 60.0) if chat_id < 0 else (self._burst, self._period)
+            limiter = self._limiters[chat_id] = AsyncLimiter(*rate)
         return limiter
 
 

@@ -19,6 +19,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from sandbox import Limits, SandboxServer
+from sandbox.faults import Faults
 
 # RetryAfter.retry_after warns about its future type; the value is what we check.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -339,3 +340,25 @@ async def test_a_request_cut_off_before_its_body_is_recorded_as_cut_off(
     cut = [c for c in server.calls if c.status == CUT_OFF]
     assert [(c.method, c.params) for c in cut] == [("sendMessage", {})]
     del reader
+
+
+async def test_edits_count_against_the_chat_limit(server: SandboxServer, bot: Bot) -> None:
+    server.user(2001)
+    server.limits = Limits(chat_per_s=1, chat_burst=2)
+    sent = await bot.send_message(2001, "one")
+    await bot.edit_message_text("one, edited", chat_id=2001, message_id=sent.message_id)
+    with pytest.raises(RetryAfter):
+        await bot.edit_message_text("one, again", chat_id=2001, message_id=sent.message_id)
+    assert server.user(2001).last.text == "one, edited"
+
+
+async def test_a_group_takes_twenty_a_minute() -> None:
+    """The help line writes to private chats only, and the sandbox has no group chats to
+    deliver to; the rule is checked where it lives, on the limiter."""
+    faults = Faults()
+    faults.limits = Limits(group_per_min=20, chat_burst=100, global_per_s=100)
+    assert [await faults.check_limits("sendMessage", -1001) for _ in range(20)] == [None] * 20
+    refused = await faults.check_limits("editMessageText", -1001)
+    assert refused is not None and refused.code == 429
+    assert refused.description == "Too Many Requests: retry after 3"
+    assert await faults.check_limits("sendMessage", 2001) is None  # a private chat is not
