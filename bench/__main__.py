@@ -1,7 +1,8 @@
 """``python -m bench [--quick] [--json FILE] [--scaling] [--only a,b]``: DESIGN.md §9, measured.
 
 Scenarios: intake (50 workers' /120 at once), flood (100 /120s from one worker, then a
-colleague's one), inputs (a /120 right behind the committee's /report),
+colleague's one), mass_incident (20 and 100 workers of one branch at once, Telegram's
+limits on), inputs (a /120 right behind the committee's /report),
 deadlines (1,000 due within 2 s, then their
 alerts drained under 429s), overtake (a /120 behind 1,000 queued normal messages),
 restart (100,000 open requests, or 10,000 with --quick, plus 1,000 overdue), plans
@@ -30,13 +31,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import exporting, flood, inputs, reports, scenarios
+from bench import exporting, flood, inputs, mass, reports, scenarios
 from bench import plans as plans_scenario
 from bench.stats import Metric, format_table
 
 SCENARIOS = (
     "intake",
     "flood",
+    "mass_incident",
     "inputs",
     "deadlines",
     "overtake",
@@ -114,6 +116,7 @@ async def main_async(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     plan: list[tuple[str, Callable[[], Awaitable[scenarios.Outcome]]]] = [
         ("intake", lambda: scenarios.intake(root)),
         ("flood", lambda: flood.flood(root)),
+        ("mass_incident", lambda: mass.mass_incident(root)),
         ("inputs", lambda: inputs.inputs(root)),
         ("deadlines", lambda: scenarios.deadlines(root)),
         ("overtake", lambda: scenarios.overtake(root)),

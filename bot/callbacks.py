@@ -32,6 +32,7 @@ class Verb(StrEnum):
     ESCALATE = "e"  # /board: escalate the request one level now
     REASSIGN = "g"  # /board: list the members the request could go to
     NUDGE = "h"  # /board: ask unreachable member ``number`` to open the bot
+    BUNDLE = "u"  # a bundle of alerts (``number``: its outbox row) shows page ``arg``
     # Care plans: ``number`` is the visit id.
     VISIT_DONE = "v"  # the visit took place (a note and a photo may follow)
     VISIT_POSTPONE = "p"  # offer dates; with ``arg`` YYYYMMDD: move the visit there

@@ -10,10 +10,10 @@ from telegram.error import TelegramError
 from bot.callbacks import Button, Verb, unpack
 from bot.i18n import N_, t
 from bot.textfit import shorten
-from bot.usecases import actions, oversight
+from bot.usecases import actions, bundle_pages, oversight
 from bot.usecases.common import Refused
 from handlers import desk, intake, plans, surveys, visits
-from handlers.common import Context, actor_of, lang, services
+from handlers.common import Context, actor_of, as_sender, lang, services
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ async def on_button(update: Update, context: Context) -> None:
             text = await plans.on_button(update, context, button)
         elif button.verb is Verb.SURVEY:
             text = await surveys.on_button(update, context, button)
+        elif button.verb is Verb.BUNDLE:
+            text = await _bundle_page(update, context, button)
         else:
             text = await _lifecycle(update, context, button)
     except Refused as refused:
@@ -89,6 +91,16 @@ async def _lifecycle(update: Update, context: Context, button: Button) -> str:
             stars = int(button.arg) if button.arg and button.arg.isdigit() else 0
             await actions.rate(uow, svc.ctx, actor, number, stars)
     return t(lang(context), _DONE[button.verb], number=number)
+
+
+async def _bundle_page(update: Update, context: Context, button: Button) -> str:
+    """◀ ▶ in a bundle of alerts: the same message shows another page."""
+    shown = await as_sender(
+        update,
+        context,
+        lambda uow, ctx, actor: bundle_pages.page(uow, actor, button.number, button.arg),
+    )
+    return t(lang(context), "Page {page}", page=shown + 1)
 
 
 async def _answer(update: Update, text: str, *, alert: bool = False) -> None:

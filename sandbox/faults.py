@@ -31,7 +31,8 @@ FaultKind = Literal["fail", "delay", "drop"]
 
 @dataclass
 class FaultRule:
-    """Applies to the next ``times`` calls matching ``method`` and ``chat_id`` (None = any)."""
+    """Applies to the next ``times`` calls matching ``method``, ``chat_id`` and, when
+    given, whose text contains ``containing`` (None = any)."""
 
     kind: FaultKind
     method: str | None = None
@@ -42,9 +43,12 @@ class FaultRule:
     seconds: float = 0.0
     deliver: bool = True
     description: str | None = None
+    containing: str | None = None
 
-    def matches(self, method: str, chat_id: object) -> bool:
+    def matches(self, method: str, chat_id: object, text: object = None) -> bool:
         if self.method is not None and self.method.lower() != method.lower():
+            return False
+        if self.containing is not None and self.containing not in str(text or ""):
             return False
         return self.chat_id is None or self.chat_id == chat_id
 
@@ -112,10 +116,12 @@ class Faults:
         self.rules.append(rule)
         return rule
 
-    def take(self, kind: FaultKind, method: str, chat_id: object) -> FaultRule | None:
+    def take(
+        self, kind: FaultKind, method: str, chat_id: object, text: object = None
+    ) -> FaultRule | None:
         """Consume one use of the first matching rule of ``kind``."""
         for rule in self.rules:
-            if rule.kind == kind and rule.times > 0 and rule.matches(method, chat_id):
+            if rule.kind == kind and rule.times > 0 and rule.matches(method, chat_id, text):
                 rule.times -= 1
                 if rule.times <= 0:
                     self.rules.remove(rule)

@@ -223,10 +223,20 @@ class SandboxServer:
         seconds: float = 1.0,
         times: int = 1,
         deliver: bool = True,
+        containing: str | None = None,
     ) -> FaultRule:
-        """Hold the response ``seconds``; with ``deliver`` the call still takes effect first."""
+        """Hold the response ``seconds``; with ``deliver`` the call still takes effect first.
+        ``containing``: only a message whose text contains it."""
         return self.faults.add(
-            FaultRule("delay", method, chat_id, times, seconds=seconds, deliver=deliver)
+            FaultRule(
+                "delay",
+                method,
+                chat_id,
+                times,
+                seconds=seconds,
+                deliver=deliver,
+                containing=containing,
+            )
         )
 
     def drop_connection(
@@ -283,7 +293,7 @@ class SandboxServer:
             if entry is None:
                 raise ApiError(404, "Not Found")
             chat_id = params.get("chat_id")
-            rule = self.faults.take("fail", name, chat_id)
+            rule = self.faults.take("fail", name, chat_id, params.get("text"))
             if rule is not None:
                 raise rule.error()
             limited = await self.faults.check_limits(name, chat_id)
@@ -319,8 +329,9 @@ class SandboxServer:
             return web.json_response(body, status=400)
         call = Call(0, name, public_params(params), 0, None, t0, wall0)
         chat_id = params.get("chat_id")
-        drop = self.faults.take("drop", name, chat_id)
-        delay = None if drop else self.faults.take("delay", name, chat_id)
+        text = params.get("text")
+        drop = self.faults.take("drop", name, chat_id, text)
+        delay = None if drop else self.faults.take("delay", name, chat_id, text)
         if drop is not None or (delay is not None and not delay.deliver):
             if delay is not None:
                 await self._hold(delay.seconds)

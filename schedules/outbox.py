@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,10 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.bundle_render import bundle_message
 from bot.clock import Clock
 from bot.i18n import t
 from schedules.supervise import Backoff
 from schedules.telegram_calls import EDITS, call
+from storage import bundles
 from storage.db import reading, writing
 from storage.tables import outbox, outbox_media, people, requests
 
@@ -107,7 +110,10 @@ class ChatLimiters:
     """A leaky bucket per chat: short bursts, then about one message a second; a group
     (negative id) 20 a minute. Telegram's numbers (Bot FAQ), sends and edits alike."""
 
-    def __init__(self, burst: int = 3, period: float = 3.0) -> None:
+    def __init__(self, burst: int = 3, period: float = 3.3) -> None:
+        # 3 at once, then one each 1.1 s: a tenth under Telegram's one a second, so a
+        # send delayed on its way (a busy loop, the network) does not make the next one
+        # arrive too soon.
         self._burst, self._period = burst, period
         self._limiters: dict[int, AsyncLimiter] = {}
 
@@ -145,6 +151,7 @@ class Dispatcher:
         self._results: dict[int, dict[str, Any]] = {}
         self._result_chats: dict[int, int] = {}  # row -> its chat, for rows in _results
         self._tasks: set[asyncio.Task[None]] = set()
+        self._bundle_ids: set[int] = set()  # bundles on the way: their members follow them
         self._wake = asyncio.Event()
         self._stopping = False
         self._stopped = asyncio.Event()
@@ -241,6 +248,12 @@ class Dispatcher:
             gone = await self._recipients_gone(conn, rows)
         held |= self._deferred_chats()
         chosen: list[tuple[Row, dict[str, Any]]] = []
+        bundling: list[Row] = []  # a chat's first due alert, its others behind it
+        waiting = Counter(
+            r.chat_id
+            for r in rows
+            if r.id not in gone and bundles.bundleable(r.method, r.purpose, r.payload)
+        )
         for r in rows:
             chat = r.chat_id
             if r.id in gone:
@@ -255,21 +268,33 @@ class Dispatcher:
                 soon = now + timedelta(seconds=0.3)
                 next_at = soon if next_at is None else min(next_at, soon)
                 continue
-            if len(chosen) >= self._concurrency - len(self._tasks):
+            if len(chosen) + len(bundling) >= self._concurrency - len(self._tasks):
                 break
             held.add(chat)  # one row per chat per round
             row = _row(r)
             self._served[r.who] = self._served.get(r.who, 0) + 1
+            limiter = self._limiters.get(chat)
+            if waiting[chat] >= 2 and not limiter.has_capacity(2) and r.purpose == "alert":
+                # This slot is the chat's last for a while: every alert waiting for it
+                # leaves in it, as one bundle, rather than one a second.
+                await limiter.acquire()  # has capacity: no wait
+                bundling.append(row)
+                continue
             payload = await self._prepare(row)
             if payload is not None:
                 await self._limiters.get(chat).acquire()  # has capacity: no wait
                 chosen.append((row, payload))
         claimed: set[int] = set()
-        if chosen or self._results:
+        if chosen or bundling or self._results:
             async with writing(self._engine) as conn:
                 written = await self._write_results(conn)
+                for first in bundling:
+                    bundled = await self._bundle(conn, first, now)
+                    chosen.append(bundled)
+                    if bundled[0].purpose == "bundle":
+                        claimed.add(bundled[0].id)  # claimed as it was made
                 if chosen:
-                    claimed = await self._claim(conn, [row.id for row, _ in chosen])
+                    claimed |= await self._claim(conn, [row.id for row, _ in chosen])
             self._forget(written)
         for row, payload in chosen:
             if row.id not in claimed:
@@ -281,6 +306,39 @@ class Dispatcher:
             self._tasks.add(task)
             task.add_done_callback(self._done)
         return len(claimed), next_at, paced
+
+    async def _bundle(
+        self, conn: AsyncConnection, first: Row, now: datetime
+    ) -> tuple[Row, dict[str, Any]]:
+        """The chat's waiting alerts as one bundle row (``storage/bundles.py``); the first
+        alone if the others went meanwhile."""
+        formed = await bundles.form(conn, first.chat_id, now, recipient_id=first.recipient_id)
+        if formed is None:
+            payload = dict(first.payload)
+            payload.pop("repeat", None)
+            return first, payload
+        bundle_id, _ = formed
+        self._bundle_ids.add(bundle_id)
+        carried = {"bundle": bundle_id, "page": 0}
+        row = Row(bundle_id, first.chat_id, "sendMessage", carried, "bundle", None, None, None, 1)
+        entries = await bundles.entries(conn, bundle_id)
+        return row, bundle_message(self._lang, bundle_id, entries, 0)
+
+    async def _drawn(self, row: Row, payload: dict[str, Any]) -> dict[str, Any]:
+        """A bundle (re)sent or edited: drawn from its members as they are now."""
+        bundle_id = int(payload["bundle"])
+        if row.method not in EDITS:
+            self._bundle_ids.add(bundle_id)
+        async with reading(self._engine) as conn:
+            found = await bundles.bundle_row(conn, bundle_id)
+            entries = await bundles.entries(conn, bundle_id)
+        page = int(found.payload.get("page", 0)) if found is not None else 0
+        drawn = bundle_message(
+            self._lang, bundle_id, entries, page, repeat=bool(row.payload.get("repeat"))
+        )
+        if "message_id" in payload:
+            drawn["message_id"] = payload["message_id"]
+        return drawn
 
     @staticmethod
     async def _claim(conn: AsyncConnection, ids: list[int]) -> set[int]:
@@ -328,6 +386,9 @@ class Dispatcher:
         written = {row_id: dict(values) for row_id, values in self._results.items()}
         for row_id, values in written.items():
             await conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+            if row_id in self._bundle_ids and values.get("status") in ("sent", "failed"):
+                outcome = {k: v for k, v in values.items() if k in ("status", "sent_at", "error")}
+                await bundles.settle_members(conn, row_id, **outcome)
         return written
 
     def _forget(self, written: dict[int, dict[str, Any]]) -> None:
@@ -335,6 +396,8 @@ class Dispatcher:
             if self._results.get(row_id) == values:  # unchanged since it was written
                 del self._results[row_id]
                 self._result_chats.pop(row_id, None)
+                if values.get("status") in ("sent", "failed"):
+                    self._bundle_ids.discard(row_id)
 
     def _later(self, attempts: int) -> datetime:
         """1, 2, 4, 8, then every 10 s: a failed try costs one request, and an alert must
@@ -377,6 +440,8 @@ class Dispatcher:
         media = payload.get("media")
         if media is not None:
             payload.update(await self._media(int(media)))
+        if "bundle" in payload:
+            return await self._drawn(row, payload)
         return payload
 
     async def _send(self, row: Row, payload: dict[str, Any]) -> None:
@@ -458,6 +523,9 @@ class Dispatcher:
         payload = dict(original)
         if method in EDITS or payload.get("repeat"):
             return payload
+        if "bundle" in payload:  # drawn when it leaves: the drawing says it
+            payload["repeat"] = True
+            return payload
         for field in ("text", "caption"):
             if field in payload or (field == "caption" and method == "sendPhoto"):
                 payload[field] = t(self._lang, "(repeat) ") + str(payload.get(field) or "")
@@ -499,7 +567,11 @@ class Dispatcher:
     async def _undeliverable(self, row: Row, reason: str) -> None:
         # Written at once: the escalation that follows reads which alerts are still alive.
         self._set(row, status="failed", error=reason[:300])
+        carried: list[Row] = []
         async with writing(self._engine) as conn:
+            if row.purpose == "bundle":  # each alert it carried failed with it
+                carried = [_row(m) for m in await bundles.members(conn, row.id)]
             written = await self._write_results(conn)
         self._forget(written)
-        await self._on_undeliverable(row, reason)
+        for each in carried or [row]:
+            await self._on_undeliverable(each, reason)

@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from bot import render
+from bot.bundle_render import BRIEF_LINE
 from bot.domain.escalation import Audience, audience_of
 from bot.domain.kinds import Urgency, topic_of
 from bot.domain.rota import on_duty
 from bot.domain.routing import level_zero
 from bot.i18n import t
+from bot.textfit import shorten
 from bot.usecases.common import Alerted, Ctx
 from bot.usecases.timing import deliver_from
 from bot.usecases.uow import Priority, Send, UnitOfWork
@@ -143,18 +145,38 @@ def alert_text(ctx: Ctx, req: Request, now: datetime, *, escalated_from: int | N
     return render.fit_body("\n".join(lines), body, footer)
 
 
+def alert_brief(ctx: Ctx, req: Request, *, escalated: bool) -> str:
+    """The alert in two lines, for a bundle (``bot.bundle_render``): what the alert says
+    of the request, shortened - nothing it does not say."""
+    head = f"#{req.id} {render.kind_label(ctx.lang, req.kind, req.category)} · "
+    head += req.requester_name
+    if req.requester_department:
+        head += f" · {req.requester_department}"
+    head += f" · {render.clock_text(req.created_at, ctx.tz)}"
+    if req.family_of_name:
+        head += " 👪"
+    if req.unregistered:
+        head += " ⚠"
+    first = (req.text or "").strip().splitlines()[0:1]
+    said = shorten(first[0], BRIEF_LINE) if first else t(ctx.lang, "(no details yet)")
+    return ("⬆ " if escalated else "") + head + "\n   " + said
+
+
 async def send_alerts(
     uow: UnitOfWork, ctx: Ctx, req: Request, alerted: Alerted, *, escalated_from: int | None
 ) -> None:
     text = alert_text(ctx, req, uow.now, escalated_from=escalated_from)
+    brief = alert_brief(ctx, req, escalated=escalated_from is not None)
     not_before = await deliver_from(uow, req)
     for index, person in enumerate(alerted.people):
         assert person.telegram_id is not None
+        payload = render.text_message(text, render.take_button(ctx.lang, req.id))
+        payload["brief"] = brief  # kept in the row, never sent: see bot.bundle_render
         await uow.send(
             Send(
                 chat_id=person.telegram_id,
                 method="sendMessage",
-                payload=render.text_message(text, render.take_button(ctx.lang, req.id)),
+                payload=payload,
                 priority=Priority.alert(req.urgency, index),
                 purpose="alert",
                 request_id=req.id,

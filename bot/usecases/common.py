@@ -14,7 +14,7 @@ from bot.domain.lifecycle import Action, State, next_state
 from bot.domain.refusal import DomainRefusal
 from bot.i18n import t
 from bot.usecases.uow import Priority, Send, UnitOfWork
-from storage import queries
+from storage import bundles, queries
 from storage.queries import Person, Request
 from storage.tables import outbox, requests
 
@@ -149,12 +149,30 @@ async def notify_people(
     return told
 
 
+async def redraw_bundle(uow: UnitOfWork, bundle_id: int, chat_id: int, priority: int) -> None:
+    """Queue an edit that draws a bundle as it is when the edit leaves, unless one is
+    queued already or the bundle itself has not left yet (both will show this change)."""
+    if not await bundles.redraw_pending(uow.conn, bundle_id):
+        await uow.send(
+            Send(
+                chat_id=chat_id,
+                method="editMessageText",
+                payload={"bundle": bundle_id},
+                priority=priority,
+                purpose="edit",
+                ref_id=bundle_id,
+            )
+        )
+
+
 async def retire_alerts(
     uow: UnitOfWork, ctx: Ctx, req: Request, note: str, *, keep_for: int | None = None
 ) -> list[int]:
-    """Edit every alert of the request to ``note`` (no buttons); cancel unsent ones.
+    """Edit every alert of the request to ``note`` (no buttons); cancel unsent ones; in a
+    bundle, the request's entry says ``note`` and the bundle is drawn again.
 
-    Returns the outbox ids of the alerts sent to ``keep_for`` (left for the caller to edit).
+    Returns the outbox ids of the alerts sent alone to ``keep_for`` (left for the caller to
+    edit); one in a bundle is not returned, so the caller writes to them afresh.
     """
     rows = (
         await uow.conn.execute(
@@ -164,13 +182,18 @@ async def retire_alerts(
                 outbox.c.recipient_id,
                 outbox.c.chat_id,
                 outbox.c.payload,
+                outbox.c.ref_id,
             )
             .where(outbox.c.request_id == req.id, outbox.c.purpose == "alert")
-            .where(outbox.c.status.in_(("pending", "sending", "sent")))
+            .where(outbox.c.status.in_(bundles.ALIVE))
         )
     ).all()
     kept: list[int] = []
     for row in rows:
+        if row.ref_id is not None:  # carried by a bundle: its entry changes, not a message
+            await bundles.retire_member(uow.conn, row.id, row.payload, note)
+            await redraw_bundle(uow, row.ref_id, row.chat_id, Priority.of(req.urgency))
+            continue
         if keep_for is not None and row.recipient_id == keep_for:
             kept.append(row.id)
             continue

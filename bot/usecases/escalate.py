@@ -15,7 +15,7 @@ from bot.usecases.alerting import send_alerts, upper_levels
 from bot.usecases.common import Alerted, Ctx
 from bot.usecases.timing import ESCALATE, arm_escalation
 from bot.usecases.uow import Priority, Send, UnitOfWork
-from storage import queries
+from storage import bundles, queries
 from storage.queries import Request
 from storage.tables import branch_members, branches, outbox, people, requests
 
@@ -104,7 +104,7 @@ async def undeliverable(
             outbox.c.request_id == request_id,
             outbox.c.purpose == "alert",
             outbox.c.level == level,
-            outbox.c.status.in_(("pending", "sending", "sent")),
+            outbox.c.status.in_(bundles.ALIVE),
         )
     )
     if alive is None:

@@ -18,7 +18,7 @@ from bot.textfit import TEXT_LIMIT, split, utf16_len
 from bot.usecases.common import Ctx, Refused
 from bot.usecases.timing import OWNER_SILENT
 from bot.usecases.uow import Priority, Send, UnitOfWork
-from storage import queries
+from storage import bundles, queries
 from storage.queries import Request
 from storage.tables import outbox, requests
 
@@ -88,7 +88,7 @@ async def _audience(
     rows = await uow.conn.execute(
         select(outbox.c.chat_id, outbox.c.recipient_id)
         .where(outbox.c.request_id == req.id, outbox.c.purpose == "alert")
-        .where(outbox.c.status.in_(("pending", "sending", "sent")))
+        .where(outbox.c.status.in_(bundles.ALIVE))
         .distinct()
     )
     found = await queries.people_by_ids(uow.conn, [r.recipient_id for r in rows.all()])

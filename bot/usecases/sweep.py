@@ -49,7 +49,7 @@ async def report_stuck_alerts(uow: UnitOfWork, ctx: Ctx) -> int:
             select(outbox.c.id, outbox.c.request_id, outbox.c.recipient_id, outbox.c.error)
             .where(
                 outbox.c.purpose == "alert",
-                outbox.c.status.in_(("pending", "sending")),
+                outbox.c.status.in_(("pending", "sending", "bundled")),  # not out yet
                 outbox.c.created_at <= uow.now - STUCK_AFTER,
                 outbox.c.delay_reported_at.is_(None),
             )

@@ -22,7 +22,7 @@ from bot.app import Runtime
 from bot.clock import FakeClock
 from bot.roster import parse_roster
 from bot.settings import Settings, WebhookOptions
-from sandbox import SandboxServer
+from sandbox import Limits, SandboxServer
 from sandbox.users import SimUser
 from schedules.outbox import ChatLimiters
 from storage.db import make_engine, migrate
@@ -111,13 +111,24 @@ async def seeded_runtime(
     language: str = "en",
     read_timeout: float = 5.0,
     webhook: WebhookOptions | None = None,
+    roster: str | None = None,
+    limiters: ChatLimiters | None = None,
 ) -> Runtime:
+    """``roster``: the roster file's text (default: the example's); ``limiters``: the
+    bot's pace per chat (default: faster than Telegram, see ``runtime_for``)."""
     engine = make_engine(str(db))
     await migrate(engine)
-    await import_roster(engine, parse_roster(ROSTER.read_text(), str(ROSTER)), now=clock.now())
+    text = ROSTER.read_text() if roster is None else roster
+    await import_roster(engine, parse_roster(text, str(ROSTER)), now=clock.now())
     await engine.dispose()
     runtime = runtime_for(
-        server, db, clock, language=language, read_timeout=read_timeout, webhook=webhook
+        server,
+        db,
+        clock,
+        language=language,
+        read_timeout=read_timeout,
+        webhook=webhook,
+        limiters=limiters,
     )
     await runtime.start()
     return runtime
@@ -131,6 +142,7 @@ def runtime_for(
     language: str = "en",
     read_timeout: float = 5.0,
     webhook: WebhookOptions | None = None,
+    limiters: ChatLimiters | None = None,
 ) -> Runtime:
     """The bot as the stories run it: time moves only when the test says, and each chat
     may take messages faster than Telegram's one a second. That pace is real-time and
@@ -144,7 +156,7 @@ def runtime_for(
         poll_timeout=1,
         read_timeout=read_timeout,
         webhook=webhook,
-        chat_limiters=ChatLimiters(burst=30, period=1.0),
+        chat_limiters=limiters or ChatLimiters(burst=30, period=1.0),
         update_retry=0.05,  # a failed update is tried again after 0.05, 0.1, 0.2 ... s
     )
 
@@ -166,10 +178,13 @@ def moment() -> datetime:
 
 
 @asynccontextmanager
-async def world_at(tmp_path: Path, start: datetime, **options: Any) -> AsyncIterator[World]:
-    """The sandbox, the example roster and the bot, with a fake clock at ``start``."""
+async def world_at(
+    tmp_path: Path, start: datetime, *, limits: Limits | None = None, **options: Any
+) -> AsyncIterator[World]:
+    """The sandbox, the example roster and the bot, with a fake clock at ``start``;
+    ``limits``: Telegram's flood limits, enforced by the sandbox (off by default)."""
     clock = FakeClock(start.astimezone(UTC))
-    async with SandboxServer(bot_username="helpline_bot") as server:
+    async with SandboxServer(bot_username="helpline_bot", limits=limits) as server:
         for telegram_id, name in NAMES.items():
             server.user(telegram_id, name)
         runtime = await seeded_runtime(server, tmp_path / "helpline.db", clock=clock, **options)
