@@ -1,7 +1,8 @@
 """inputs: does heavy work asked for by someone delay an emergency? The committee asks for
 the year's /report (figures and charts, drawn off the event loop) and a worker raises a
 /120 right behind it; the alert's delay is compared with the same /120 on a quiet bot
-(issue "Nobody can impersonate, flood, overhear or break it": at most 50 ms more)."""
+(issue "Nobody can impersonate, flood, overhear or break it": at most 50 ms more). The
+first loaded round includes starting the report worker (``bot/offloop.py``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sandbox import Limits, SandboxServer
 
 
 async def inputs(root: Path, rounds: int = 5, history: int = 5000) -> Outcome:
-    roster = make_roster(RosterSpec(branches=4, members_per_branch=2, workers=2 * rounds))
+    roster = make_roster(RosterSpec(branches=4, members_per_branch=2, workers=2 * rounds + 1))
     out = Outcome()
     async with SandboxServer(port=0, limits=Limits(**vars(REALISTIC))) as srv:
         db, env = await _prepare(root / "inputs", roster, srv.base_url)
@@ -38,10 +39,12 @@ async def inputs(root: Path, rounds: int = 5, history: int = 5000) -> Outcome:
             await bot.wait_line(READY, 60)
             calm: list[float] = []
             busy: list[float] = []
-            for i in range(2 * rounds):
+            # Round 0 warms up (the first connection, the first alert to each chat take
+            # twice as long, report or not) and is not counted.
+            for i in range(2 * rounds + 1):
                 worker = roster.workers[i]
                 chats = roster.member_chats(worker.branch)
-                loaded = i % 2 == 1
+                loaded = i % 2 == 0 and i > 0
                 before = _photos(srv, COMMITTEE_ID)
                 if loaded:
                     committee.send("/report this-month")
@@ -55,7 +58,8 @@ async def inputs(root: Path, rounds: int = 5, history: int = 5000) -> Outcome:
                     raise RuntimeError(f"alert {i} never arrived:\n{bot.tail()}")
                 call = watch.first("input", i, chats)
                 assert call is not None
-                (busy if loaded else calm).append((call.t_received - t0) * 1000)
+                if i > 0:
+                    (busy if loaded else calm).append((call.t_received - t0) * 1000)
                 if loaded:  # the report's charts are out before the next round
 
                     def drawn(n: int = before) -> bool:

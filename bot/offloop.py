@@ -14,13 +14,14 @@ picklable arguments. It exits with its parent, even one killed with SIGKILL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import multiprocessing
 import multiprocessing.connection
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -36,7 +37,7 @@ def _start_worker() -> None:
     A parent killed with SIGKILL tells nobody; its end of the worker's pipe closing is the
     only sign, and the worker is blocked reading work that will never come, so a thread
     waits for that sign."""
-    os.nice(NICENESS)
+    os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
@@ -65,12 +66,29 @@ async def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     the call tried once more (its work is a read and a drawing: safe to repeat)."""
     global _pool
     call = functools.partial(fn, *args, **kwargs)
-    loop = asyncio.get_running_loop()
     try:
-        return await loop.run_in_executor(_executor(), call)
+        return await _submit(call)
     except BrokenProcessPool:
         _pool = None
-        return await loop.run_in_executor(_executor(), call)
+        return await _submit(call)
+
+
+async def _submit(call: Callable[[], T]) -> T:
+    # Submitted from a thread: the first submit starts the worker (fork and exec of a
+    # process the size of the bot), which must not stall the event loop.
+    future = await asyncio.to_thread(_submit_low, call)
+    return await asyncio.wrap_future(future)
+
+
+def _submit_low(call: Callable[[], T]) -> Future[T]:
+    """Submit, and lower a worker just started at once: its start (an interpreter, then
+    the bot's own imports) would otherwise run at full priority until its initializer."""
+    pool = _executor()
+    future = pool.submit(call)
+    for pid in getattr(pool, "_processes", None) or {}:  # CPython keeps its workers there
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, NICENESS)
+    return future
 
 
 def shutdown() -> None:

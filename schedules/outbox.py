@@ -318,7 +318,6 @@ class Dispatcher:
             payload.pop("repeat", None)
             return first, payload
         bundle_id, _ = formed
-        self._bundle_ids.add(bundle_id)
         carried = {"bundle": bundle_id, "page": 0}
         row = Row(bundle_id, first.chat_id, "sendMessage", carried, "bundle", None, None, None, 1)
         entries = await bundles.entries(conn, bundle_id)
@@ -327,8 +326,6 @@ class Dispatcher:
     async def _drawn(self, row: Row, payload: dict[str, Any]) -> dict[str, Any]:
         """A bundle (re)sent or edited: drawn from its members as they are now."""
         bundle_id = int(payload["bundle"])
-        if row.method not in EDITS:
-            self._bundle_ids.add(bundle_id)
         async with reading(self._engine) as conn:
             found = await bundles.bundle_row(conn, bundle_id)
             entries = await bundles.entries(conn, bundle_id)
@@ -369,6 +366,8 @@ class Dispatcher:
 
     def _set(self, row: Row, **values: Any) -> None:
         """Note a row's outcome; the next round writes all outcomes in its transaction."""
+        if row.purpose == "bundle":  # its alerts share its outcome when it is written
+            self._bundle_ids.add(row.id)
         self._results.setdefault(row.id, {}).update(values)
         self._result_chats[row.id] = row.chat_id
 

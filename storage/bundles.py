@@ -26,8 +26,14 @@ ALIVE = ("pending", "sending", "sent", "bundled")
 
 
 def bundleable(method: str, purpose: str, payload: dict[str, Any]) -> bool:
-    """An alert not yet sent, written with its summary (older rows had none)."""
-    return method == "sendMessage" and purpose == "alert" and "brief" in payload
+    """An alert that may travel in a bundle: written with its summary (older rows had
+    none), and not a repeat (that goes alone, marked)."""
+    return (
+        method == "sendMessage"
+        and purpose == "alert"
+        and "brief" in payload
+        and not payload.get("repeat")
+    )
 
 
 async def form(
@@ -51,7 +57,8 @@ async def form(
             .limit(MOST)
         )
     ).all()
-    ids = [r.id for r in due if "brief" in r.payload]
+    # A repeat (it may have arrived before) goes alone, marked, never unmarked in a list.
+    ids = [r.id for r in due if "brief" in r.payload and not r.payload.get("repeat")]
     if len(ids) < 2:
         return None
     result = await conn.execute(
