@@ -17,22 +17,14 @@ Pure functions of their arguments: the outbox and the page buttons load the entr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from bot.callbacks import Button, Verb
+from bot.domain.bundles import Entry
 from bot.i18n import t
 from bot.render import Payload, text_message
 
 PAGE = 10  # entries per page
 BRIEF_LINE = 60  # characters of what the worker wrote, in an entry
-
-
-@dataclass(frozen=True)
-class Entry:
-    request_id: int
-    brief: str  # the alert's summary: "#12 🚑 120 … · 毛 · 仓储部 · 12-07 10:02\n   …"
-    note: str | None  # why the entry is no longer open, once it is not
-    escalated: bool  # an escalation (level above the members), not a first alert
 
 
 Buttons = list[list[tuple[str, Button]]]

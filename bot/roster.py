@@ -13,9 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.escalation import DEFAULT_CHAINS
 from bot.domain.policy import PolicyError, policy_from
-from bot.i18n import DEFAULT_LANGUAGE, t
-from bot.roster_check import Checker
-from bot.roster_model import (
+from bot.domain.roster_spec import (
     BranchSpec,
     PersonSpec,
     PlanSpec,
@@ -23,6 +21,8 @@ from bot.roster_model import (
     RosterProblem,
     ShiftSpec,
 )
+from bot.i18n import DEFAULT_LANGUAGE, t
+from bot.roster_check import Checker
 from bot.roster_yaml import YamlLoadError, is_mapping, key_line, load_yaml, plain
 
 __all__ = [

@@ -12,9 +12,9 @@ from typing import Any
 from bot.domain.durations import parse_duration
 from bot.domain.escalation import Chain
 from bot.domain.kinds import CATEGORY_ALIASES, HANDLE_TOPICS, Urgency
+from bot.domain.roster_spec import BranchSpec, PersonSpec, PlanSpec, ShiftSpec
 from bot.i18n import LANGUAGES, t
 from bot.roster_fields import FieldReader
-from bot.roster_model import BranchSpec, PersonSpec, PlanSpec, ShiftSpec
 from bot.roster_plans import Context
 from bot.roster_rota import RotaChecks
 from bot.roster_yaml import is_list, is_mapping, item_line, key_line

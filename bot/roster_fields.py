@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.roster_spec import RosterProblem
 from bot.i18n import t
-from bot.roster_model import RosterProblem
 from bot.roster_yaml import is_list, is_mapping, item_line, key_line, node_line
 
 KEY_MAX = 64  # the schema's String(64) for people.key and branches.key

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.domain.durations import parse_duration
 from bot.domain.recurrence import Recurrence, RuleError, parse_rule
+from bot.domain.roster_spec import BranchSpec, PlanSpec
 from bot.domain.visits import (
     PlanFieldError,
     PlanKind,
@@ -29,7 +30,6 @@ from bot.domain.visits import (
 )
 from bot.i18n import t
 from bot.roster_fields import FieldReader
-from bot.roster_model import BranchSpec, PlanSpec
 from bot.roster_yaml import is_list, is_mapping, key_line
 
 PLAN_FIELDS = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
+from bot.domain.roster_spec import BranchSpec, ShiftSpec
 from bot.domain.rota import (
     TABLE_START,
     WHOLE_DAY,
@@ -18,7 +19,6 @@ from bot.domain.rota import (
     weekly_rule,
 )
 from bot.i18n import t
-from bot.roster_model import BranchSpec, ShiftSpec
 from bot.roster_plans import PlanChecks, staff
 from bot.roster_yaml import is_mapping, key_line
 

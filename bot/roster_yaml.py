@@ -102,14 +102,3 @@ def plain(node: Any) -> Any:
         return node
     value = getattr(node, "value", None)  # TaggedScalar
     return str(value if value is not None else node)
-
-
-def json_safe(value: Any) -> Any:
-    """`plain` data made JSON-storable: dates as ISO text, keys as text."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_safe(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value

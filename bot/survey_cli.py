@@ -18,9 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_files import err as _err
 from bot.cli_files import read_text, refused
+from bot.domain.survey import SurveySpec
 from bot.i18n import t
 from bot.settings import Settings, load_settings
-from bot.survey_file import SurveyFileError, SurveySpec, parse_survey
+from bot.survey_file import SurveyFileError, parse_survey
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -17,11 +17,11 @@ questions:                     # 1 to 30
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from bot.domain.durations import parse_duration
+from bot.domain.roster_spec import RosterProblem
 from bot.domain.survey import (
     CHOICE_MAX,
     MAX_CHOICES,
@@ -31,11 +31,11 @@ from bot.domain.survey import (
     SCALE_POINTS,
     Question,
     QuestionKind,
+    SurveySpec,
 )
 from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.roster import RosterError, yaml_problem
 from bot.roster_fields import FieldReader
-from bot.roster_model import RosterProblem
 from bot.roster_yaml import YamlLoadError, is_mapping, key_line, load_yaml
 
 FIELDS = ("key", "title", "intro", "remind_after", "questions")
@@ -43,15 +43,6 @@ QUESTION_FIELDS = ("text", "scale", "choices")
 INTRO_MAX = 1000
 DEFAULT_REMIND = "3d"
 REMIND_MIN, REMIND_MAX = timedelta(hours=1), timedelta(days=30)
-
-
-@dataclass(frozen=True)
-class SurveySpec:
-    key: str
-    title: str
-    intro: str
-    remind_after: str  # a duration as written: "3d"
-    questions: tuple[Question, ...]
 
 
 class SurveyFileError(RosterError):

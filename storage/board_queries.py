@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.lifecycle import ACTIVE_STATES
-from storage.queries import Request, _request
+from bot.domain.requests import Request
+from storage.queries import _request
 from storage.tables import (
     branch_departments,
     branch_members,

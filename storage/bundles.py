@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.bundle_render import Entry
+from bot.domain.bundles import Entry
 from storage.tables import outbox
 
 MOST = 100  # members in one bundle: ten pages

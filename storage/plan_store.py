@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.roster_spec import PlanSpec, Roster, ShiftSpec
 from bot.domain.rota import format_hours
 from bot.domain.visits import PlanState
-from bot.roster_model import PlanSpec, Roster, ShiftSpec
 from storage.plan_queries import cancel_upcoming
 from storage.tables import (
     branches,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,11 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.authz import Actor, RequestFacts
+from bot.domain.authz import Actor
 from bot.domain.escalation import Chain
 from bot.domain.kinds import Category, Kind, Urgency
 from bot.domain.lifecycle import State
+from bot.domain.people import Person
 from bot.domain.policy import Policy, PolicyError, policy_from
+from bot.domain.requests import Request
 from bot.domain.routing import Candidate
 from storage.tables import (
     branch_departments,
@@ -31,20 +32,6 @@ from storage.tables import (
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Person:
-    id: int
-    key: str
-    name: str
-    telegram_id: int | None
-    department: str | None
-    handles: frozenset[str]
-    family_of_id: int | None
-    unreachable: bool
-    away_until: datetime | None
-    active: bool = True  # False: taken off the roster; history keeps pointing at them
-
-
 def _person(row: Any) -> Person:
     return Person(
         id=row.id,
@@ -58,33 +45,6 @@ def _person(row: Any) -> Person:
         away_until=row.away_until,
         active=bool(row.active),
     )
-
-
-@dataclass(frozen=True)
-class Request:
-    id: int
-    kind: Kind
-    category: Category | None
-    urgency: Urgency
-    state: State
-    branch_id: int | None
-    requester_id: int | None
-    requester_chat_id: int
-    requester_name: str
-    requester_department: str | None
-    unregistered: bool
-    text: str
-    owner_id: int | None
-    level: int
-    chain: Chain
-    rating: int | None
-    family_of_name: str | None  # raised by a family member of this employee
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def facts(self) -> RequestFacts:
-        return RequestFacts(self.branch_id, self.requester_chat_id, self.owner_id)
 
 
 def _request(row: Any) -> Request:

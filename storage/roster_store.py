@@ -9,14 +9,13 @@ Core statements only, select-then-insert/update, so any dialect runs it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.roster import PersonSpec, Roster
-from bot.roster_yaml import json_safe
+from bot.domain.roster_spec import PersonSpec, Roster
 from storage import plan_store, roster_overrides
 from storage.plan_store import PlanCounts, ShiftCounts
 from storage.tables import branch_departments, branch_members, branches, people, policies, roles
@@ -330,3 +329,14 @@ async def _sync_policies(conn: AsyncConnection, roster: Roster) -> int:
             await conn.execute(update(policies).where(policies.c.key == key).values(value=value))
             writes += 1
     return writes
+
+
+def json_safe(value: Any) -> Any:
+    """The roster's extra sections made JSON-storable: dates as ISO text, keys as text."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

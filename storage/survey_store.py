@@ -26,8 +26,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.survey import Listed, Survey, SurveyState, Taker, questions_from_json
-from bot.survey_file import SurveySpec
+from bot.domain.survey import Listed, Survey, SurveySpec, SurveyState, Taker, questions_from_json
 from storage.tables import inbox, people, survey_answers, survey_takers, surveys
 
 ID_SPACE = 2**31 - 1  # answer ids fit a 32-bit INTEGER on every dialect

@@ -191,3 +191,14 @@ def tally(
             mean = sum(v * n for v, n in enumerate(per, start=1)) / answers
         out.append(QuestionResult(index + 1, question, answers, per, mean))
     return Results(asked, finished, tuple(out))
+
+
+@dataclass(frozen=True)
+class SurveySpec:
+    """A survey file as read (``bot/survey_file.py``), before it is stored."""
+
+    key: str
+    title: str
+    intro: str
+    remind_after: str  # a duration as written: "3d"
+    questions: tuple[Question, ...]

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from bot import render
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, may_rate
+from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.alerting import alert_from
 from bot.usecases.common import (
@@ -27,7 +28,6 @@ from bot.usecases.common import (
 from bot.usecases.timing import ESCALATE, arm_after_resolve, arm_after_take, arm_escalation
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
-from storage.queries import Request
 from storage.tables import outbox, requests
 
 

@@ -16,6 +16,8 @@ from bot import render
 from bot.bundle_render import BRIEF_LINE
 from bot.domain.escalation import Audience, audience_of
 from bot.domain.kinds import Urgency, topic_of
+from bot.domain.people import Person
+from bot.domain.requests import Request
 from bot.domain.rota import on_duty
 from bot.domain.routing import level_zero
 from bot.i18n import t
@@ -24,7 +26,6 @@ from bot.usecases.common import Alerted, Ctx
 from bot.usecases.timing import deliver_from
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import plan_queries, queries
-from storage.queries import Person, Request
 from storage.tables import branches, rotation
 
 

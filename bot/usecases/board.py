@@ -17,6 +17,7 @@ from bot.callbacks import Button, Verb
 from bot.domain.authz import Actor
 from bot.domain.desk import BoardEntry, board_order, page_of
 from bot.domain.lifecycle import Action, State
+from bot.domain.people import Person
 from bot.i18n import N_, t
 from bot.usecases.actions import retire_with_owner
 from bot.usecases.common import Ctx, Refused, allowed, load_for, notify
@@ -188,7 +189,7 @@ class Outcome(StrEnum):
     ASK = "ask"  # the member is away or unreachable: asked to confirm first
 
 
-async def _candidates(uow: UnitOfWork, branch_id: int) -> list[queries.Person]:
+async def _candidates(uow: UnitOfWork, branch_id: int) -> list[Person]:
     ids: list[int] = list(
         await uow.conn.scalars(
             select(branch_members.c.person_id)
@@ -201,7 +202,7 @@ async def _candidates(uow: UnitOfWork, branch_id: int) -> list[queries.Person]:
     return [found[i] for i in ids if found[i].telegram_id is not None]
 
 
-def _is_away(person: queries.Person, uow: UnitOfWork) -> bool:
+def _is_away(person: Person, uow: UnitOfWork) -> bool:
     return person.away_until is not None and person.away_until > uow.now
 
 

@@ -11,11 +11,12 @@ from sqlalchemy import select, update
 from bot import render
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, next_state
+from bot.domain.people import Person
 from bot.domain.refusal import DomainRefusal
+from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import bundles, queries
-from storage.queries import Person, Request
 from storage.tables import outbox, requests
 
 

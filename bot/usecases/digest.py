@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot import render
 from bot.domain.desk import next_digest
 from bot.domain.lifecycle import State
+from bot.domain.people import Person
 from bot.domain.worktime import WorkCalendar
 from bot.i18n import t
 from bot.usecases.common import Ctx
@@ -132,7 +133,7 @@ def company_text(
     return "\n".join([header, *lines, t(lang, "/board shows it all.")])
 
 
-async def _send(uow: UnitOfWork, person: queries.Person, text: str) -> None:
+async def _send(uow: UnitOfWork, person: Person, text: str) -> None:
     assert person.telegram_id is not None
     await uow.send(
         Send(

@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from bot import render
 from bot.domain.lifecycle import State
+from bot.domain.people import Person
+from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases import assessment, digest, surveys, visit_steps
 from bot.usecases.common import Ctx, notify, notify_people, retire_alerts, set_state
@@ -24,7 +26,6 @@ from bot.usecases.timing import (
 from bot.usecases.uow import UnitOfWork
 from schedules.deadlines import Deadline
 from storage import queries
-from storage.queries import Person, Request
 
 Effect = Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]
 OneEffect = Callable[[UnitOfWork, Deadline], Awaitable[None]]

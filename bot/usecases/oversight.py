@@ -8,6 +8,8 @@ from bot import render
 from bot.domain.authz import Actor
 from bot.domain.escalation import Audience
 from bot.domain.lifecycle import Action, State
+from bot.domain.people import Person
+from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.alerting import recipients
 from bot.usecases.common import (
@@ -24,7 +26,6 @@ from bot.usecases.escalate import escalate
 from bot.usecases.timing import arm_after_take
 from bot.usecases.uow import UnitOfWork
 from storage import queries
-from storage.queries import Person, Request
 from storage.tables import requests
 
 

@@ -9,7 +9,9 @@ from bot.domain.authz import Actor
 from bot.domain.escalation import Audience
 from bot.domain.kinds import DEFAULT_URGENCY, Category, Kind
 from bot.domain.lifecycle import State
+from bot.domain.people import Person
 from bot.domain.repeats import JOINS, asks_for_new, over_budget
+from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.alerting import alert_from
 from bot.usecases.common import Ctx, notify
@@ -17,7 +19,6 @@ from bot.usecases.relay import relay
 from bot.usecases.timing import arm_escalation
 from bot.usecases.uow import UnitOfWork
 from storage import queries
-from storage.queries import Person, Request
 from storage.tables import requests
 
 

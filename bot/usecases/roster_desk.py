@@ -16,6 +16,7 @@ from bot import render
 from bot.domain.authz import Actor, may_add_family, steers_roster
 from bot.domain.kinds import CATEGORY_ALIASES, HANDLE_TOPICS
 from bot.domain.lifecycle import State
+from bot.domain.people import Person
 from bot.i18n import t
 from bot.usecases.actions import alert_again
 from bot.usecases.common import Ctx, Refused, set_state
@@ -26,7 +27,6 @@ from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import board_queries as bq
 from storage import queries
 from storage.invites import person_id_by_key
-from storage.queries import Person
 from storage.tables import branch_departments, branch_members, people, requests
 from storage.tables import branches as branches_table
 

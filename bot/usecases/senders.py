@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from bot.domain.authz import Actor, may
 from bot.domain.lifecycle import Action, State
+from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.common import Ctx, Refused, load_for, notify, set_state, wind_up_cancelled
 from bot.usecases.uow import UnitOfWork
 from storage import blocklist, queries
-from storage.queries import Request
 from storage.tables import requests
 
 STOPPABLE = (State.OPEN, State.TAKEN)

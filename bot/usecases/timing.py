@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain.requests import Request
 from bot.domain.worktime import WorkCalendar
 from bot.usecases.uow import UnitOfWork
-from storage.queries import Request
 
 # Deadline kinds that run while a request is taken or resolved.
 OWNER_SILENT = "owner-silent"

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from bot import render
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State
+from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.common import Ctx, load_for
 from bot.usecases.uow import UnitOfWork
 from storage import queries
-from storage.queries import Request
 from storage.tables import events, requests
 
 

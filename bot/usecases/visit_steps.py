@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from bot import plan_render, render
+from bot.domain.people import Person
 from bot.domain.rota import on_duty
 from bot.domain.visits import VisitState, committee_after, visit_times
 from bot.i18n import t
@@ -34,7 +35,6 @@ from schedules.deadlines import Deadline
 from storage import plan_queries as pq
 from storage import queries
 from storage.plan_queries import VISIT_AHEAD, VISIT_DAY, Plan, Visit
-from storage.queries import Person
 from storage.tables import branches, visits
 
 Effect = Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]

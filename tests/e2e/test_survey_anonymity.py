@@ -19,8 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.domain.survey import QuestionKind, answer_arg
-from bot.survey_file import SurveySpec
+from bot.domain.survey import QuestionKind, SurveySpec, answer_arg
 from storage.tables import metadata, people, survey_answers, survey_takers
 from tests.e2e.conftest import CHEN, LI, World
 from tests.e2e.survey_story import ANSWERS, KEY, command, open_and_answer

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.bundle_render import PAGE, Entry, bundle, pages
+from bot.bundle_render import PAGE, bundle, pages
 from bot.callbacks import Button, Verb
+from bot.domain.bundles import Entry
 
 
 def entries(n: int, *, escalated: bool = False, taken: frozenset[int] = frozenset()) -> list[Entry]:

@@ -1,4 +1,5 @@
-"""The roster's values: what `bot.roster.parse_roster` returns (re-exported there).
+"""The roster file's values, as the rules see them: what `bot.roster.parse_roster` returns
+(re-exported there), and what `storage/roster_store.py` writes.
 
 Frozen, so a parsed roster can be handed around (CLI, import, tests) without anyone
 changing it on the way.
