@@ -21,7 +21,7 @@ from bench.seed import GeneratedRoster, RosterSpec, branch_ids, make_roster, see
 from bench.seed import seed_outbox as seed_outbox_rows
 from bench.stats import Metric, percentile
 from bench.watch import Watch
-from bot.usecases.uow import Priority
+from bot.domain.priority import Priority
 from sandbox import Limits, SandboxServer
 
 REALISTIC = Limits(global_per_s=30, chat_per_s=1, chat_burst=3)

@@ -31,7 +31,6 @@ from bot.usecases.common import Ctx
 from bot.usecases.escalate import undeliverable
 from bot.usecases.followups import effects
 from bot.usecases.sweep import rearm_orphans, report_stuck_alerts
-from bot.usecases.uow import UnitOfWork
 from schedules import inbox
 from schedules.deadlines import DeadlineEngine
 from schedules.outbox import ChatLimiters, Dispatcher, Row
@@ -41,6 +40,7 @@ from schedules.supervise import Fatal
 from schedules.webhook import WebhookServer
 from storage import plan_queries
 from storage.db import make_engine, migrate, reading
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

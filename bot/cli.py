@@ -185,7 +185,7 @@ async def _hand_back(
     alerted again, as after ``/remove`` (the running bot sends what this queues)."""
     from bot.usecases.common import Ctx
     from bot.usecases.roster_desk import hand_back_after_import
-    from bot.usecases.uow import NoWakeups, UnitOfWork
+    from storage.uow import NoWakeups, UnitOfWork
 
     async with UnitOfWork(engine, NoWakeups(), now, settings.tz) as uow:
         await hand_back_after_import(uow, Ctx(settings.language, settings.tz), person_ids)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.usecases.common import Ctx
-from bot.usecases.uow import UnitOfWork, Wakeups
+from storage.uow import UnitOfWork, Wakeups
 
 
 @dataclass

@@ -24,10 +24,10 @@ from telegram.ext import Application, BaseUpdateProcessor
 from bot.i18n import t
 from bot.services import Services, serving
 from bot.usecases.unhandled import tell_committee
-from bot.usecases.uow import current_handling, handling_update
 from schedules import inbox
 from storage import blocklist
 from storage.tables import people
+from storage.uow import current_handling, handling_update
 
 log = logging.getLogger(__name__)
 

@@ -11,15 +11,16 @@ from telegram.ext import ContextTypes
 
 from bot.callbacks import Button
 from bot.domain.authz import Actor
+from bot.domain.priority import Priority
 from bot.i18n import t
 from bot.render import keyboard, text_message
 from bot.services import Services, serving_now
 from bot.textfit import TEXT_LIMIT, split
 from bot.usecases.common import Ctx, Refused
 from bot.usecases.relay import Media
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
 from storage.db import reading
+from storage.uow import Send, UnitOfWork
 
 Context = ContextTypes.DEFAULT_TYPE
 T = TypeVar("T")

@@ -24,9 +24,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
-from bot.usecases.uow import UTC_ZONE, UnitOfWork, Wakeups
 from storage.db import reading
 from storage.tables import deadlines
+from storage.uow import UTC_ZONE, UnitOfWork, Wakeups
 
 log = logging.getLogger(__name__)
 

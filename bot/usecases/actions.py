@@ -11,6 +11,7 @@ from sqlalchemy import update
 from bot import render
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, may_rate
+from bot.domain.priority import Priority
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.alerting import alert_from
@@ -26,9 +27,9 @@ from bot.usecases.common import (
     wind_up_cancelled,
 )
 from bot.usecases.timing import ESCALATE, arm_after_resolve, arm_after_take, arm_escalation
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
 from storage.tables import outbox, requests
+from storage.uow import Send, UnitOfWork
 
 
 async def _owner_name(uow: UnitOfWork, req: Request) -> str:

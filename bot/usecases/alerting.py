@@ -17,6 +17,7 @@ from bot.bundle_render import BRIEF_LINE
 from bot.domain.escalation import Audience, audience_of
 from bot.domain.kinds import Urgency, topic_of
 from bot.domain.people import Person
+from bot.domain.priority import Priority
 from bot.domain.requests import Request
 from bot.domain.rota import on_duty
 from bot.domain.routing import level_zero
@@ -24,9 +25,9 @@ from bot.i18n import t
 from bot.textfit import shorten
 from bot.usecases.common import Alerted, Ctx
 from bot.usecases.timing import deliver_from
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import plan_queries, queries
 from storage.tables import branches, rotation
+from storage.uow import Send, UnitOfWork
 
 
 def _reachable(found: dict[int, Person], ids: list[int]) -> list[Person]:

@@ -18,14 +18,15 @@ from sqlalchemy import select
 
 from bot import offloop, render, report_charts, report_render, report_text
 from bot.domain.figures import Period, Span, local_midnight, next_quarter_start
+from bot.domain.priority import Priority
 from bot.i18n import t
 from bot.textfit import TEXT_LIMIT, split
 from bot.usecases.common import Ctx
 from bot.usecases.reports import figures_of
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from schedules.deadlines import Deadline
 from storage import queries
 from storage.tables import deadlines
+from storage.uow import Send, UnitOfWork
 
 ASSESSMENT = "assessment"
 

@@ -22,10 +22,10 @@ from bot.i18n import N_, t
 from bot.usecases.actions import retire_with_owner
 from bot.usecases.common import Ctx, Refused, allowed, load_for, notify
 from bot.usecases.timing import arm_after_take
-from bot.usecases.uow import UnitOfWork
 from storage import board_queries as bq
 from storage import queries
 from storage.tables import branch_members, people, requests
+from storage.uow import UnitOfWork
 
 Buttons = list[list[tuple[str, Button]]]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from bot import bundle_render
 from bot.domain.authz import Actor
 from bot.usecases.common import Refused, redraw_bundle
-from bot.usecases.uow import UnitOfWork
 from storage import bundles
+from storage.uow import UnitOfWork
 
 STALE = "This button is no longer valid."
 

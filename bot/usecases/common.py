@@ -12,12 +12,13 @@ from bot import render
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, next_state
 from bot.domain.people import Person
+from bot.domain.priority import Priority
 from bot.domain.refusal import DomainRefusal
 from bot.domain.requests import Request
 from bot.i18n import t
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import bundles, queries
 from storage.tables import outbox, requests
+from storage.uow import Send, UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,15 @@ from bot import render
 from bot.domain.desk import next_digest
 from bot.domain.lifecycle import State
 from bot.domain.people import Person
+from bot.domain.priority import Priority
 from bot.domain.worktime import WorkCalendar
 from bot.i18n import t
 from bot.usecases.common import Ctx
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from schedules.deadlines import Deadline
 from storage import board_queries as bq
 from storage import queries
 from storage.tables import deadlines
+from storage.uow import Send, UnitOfWork
 
 DIGEST = "digest"
 

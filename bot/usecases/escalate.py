@@ -10,14 +10,15 @@ from sqlalchemy import bindparam, select, update
 
 from bot import render
 from bot.domain.lifecycle import State
+from bot.domain.priority import Priority
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.alerting import send_alerts, upper_levels
 from bot.usecases.common import Alerted, Ctx
 from bot.usecases.timing import ESCALATE, arm_escalation
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import bundles, queries
 from storage.tables import branch_members, branches, outbox, people, requests
+from storage.uow import Send, UnitOfWork
 
 
 async def escalate(

@@ -23,9 +23,9 @@ from bot.usecases.timing import (
     RESOLVE_DUE,
     due_after,
 )
-from bot.usecases.uow import UnitOfWork
 from schedules.deadlines import Deadline
 from storage import queries
+from storage.uow import UnitOfWork
 
 Effect = Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]
 OneEffect = Callable[[UnitOfWork, Deadline], Awaitable[None]]

@@ -24,9 +24,9 @@ from bot.usecases.common import (
 )
 from bot.usecases.escalate import escalate
 from bot.usecases.timing import arm_after_take
-from bot.usecases.uow import UnitOfWork
 from storage import queries
 from storage.tables import requests
+from storage.uow import UnitOfWork
 
 
 async def confirm_for(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reason: str) -> Request:

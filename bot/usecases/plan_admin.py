@@ -38,10 +38,10 @@ from bot.usecases.plan_schedule import (
     plan_next,
     today,
 )
-from bot.usecases.uow import UnitOfWork
 from storage import plan_queries as pq
 from storage.plan_queries import Plan
 from storage.tables import branches, care_plan_visitors, care_plans, duty_shifts
+from storage.uow import UnitOfWork
 
 NO_PLAN = N_("There is no plan {key} that you can act on.")
 REASON_LIMIT = 500

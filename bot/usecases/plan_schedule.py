@@ -21,10 +21,10 @@ from sqlalchemy import insert, update
 from bot.domain.recurrence import Recurrence, RuleError
 from bot.domain.visits import PlanState, VisitState, during_day, visit_times
 from bot.domain.worktime import WorkCalendar
-from bot.usecases.uow import UnitOfWork
 from storage import plan_queries as pq
 from storage.plan_queries import VISIT_AHEAD, VISIT_DAY, Plan, Visit
 from storage.tables import care_plans, deadlines, plan_events, visits
+from storage.uow import UnitOfWork
 
 VISIT_REMIND = "visit-remind"
 VISIT_GRACE = "visit-grace"

@@ -22,11 +22,11 @@ from bot.render import clock_text
 from bot.usecases.common import Ctx, Refused
 from bot.usecases.plan_admin import NO_PLAN
 from bot.usecases.plan_schedule import today
-from bot.usecases.uow import UnitOfWork
 from storage import plan_queries as pq
 from storage import queries
 from storage.plan_queries import Plan, Visit
 from storage.tables import branches
+from storage.uow import UnitOfWork
 
 RECENT = timedelta(days=62)  # done visits shown: about the last two months
 EVENT_LABELS = {

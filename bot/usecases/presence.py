@@ -12,8 +12,8 @@ from bot.domain.authz import Actor
 from bot.domain.durations import parse_duration
 from bot.usecases.common import Refused
 from bot.usecases.roster_log import record
-from bot.usecases.uow import UnitOfWork
 from storage.tables import people
+from storage.uow import UnitOfWork
 
 MAX_AWAY = timedelta(days=366)
 

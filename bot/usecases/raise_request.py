@@ -17,9 +17,9 @@ from bot.usecases.alerting import alert_from
 from bot.usecases.common import Ctx, notify
 from bot.usecases.relay import relay
 from bot.usecases.timing import arm_escalation
-from bot.usecases.uow import UnitOfWork
 from storage import queries
 from storage.tables import requests
+from storage.uow import UnitOfWork
 
 
 @dataclass

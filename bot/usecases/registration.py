@@ -10,10 +10,10 @@ from bot import render
 from bot.domain.authz import Actor, steers_roster
 from bot.i18n import N_, t
 from bot.usecases.common import Refused
-from bot.usecases.uow import UnitOfWork
 from storage import queries
 from storage.board_queries import person_branches
 from storage.invites import RedeemStatus, create_invite, person_id_by_key, redeem_invite
+from storage.uow import UnitOfWork
 
 # Unknown, used and expired codes get the same answer: someone trying codes learns
 # nothing about which ones exist.

@@ -13,14 +13,15 @@ from sqlalchemy import select, update
 from bot import render
 from bot.domain.authz import Actor, is_requester, may
 from bot.domain.lifecycle import ACTIVE_STATES, Action, State
+from bot.domain.priority import Priority
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.textfit import TEXT_LIMIT, split, utf16_len
 from bot.usecases.common import Ctx, Refused
 from bot.usecases.timing import OWNER_SILENT
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import bundles, queries
 from storage.tables import outbox, requests
+from storage.uow import Send, UnitOfWork
 
 
 class NoTarget(Exception):

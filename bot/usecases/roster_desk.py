@@ -17,18 +17,19 @@ from bot.domain.authz import Actor, may_add_family, steers_roster
 from bot.domain.kinds import CATEGORY_ALIASES, HANDLE_TOPICS
 from bot.domain.lifecycle import State
 from bot.domain.people import Person
+from bot.domain.priority import Priority
 from bot.i18n import t
 from bot.usecases.actions import alert_again
 from bot.usecases.common import Ctx, Refused, set_state
 from bot.usecases.presence import MAX_AWAY, parse_until
 from bot.usecases.registration import Invite, issue_invite
 from bot.usecases.roster_log import record
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import board_queries as bq
 from storage import queries
 from storage.invites import person_id_by_key
 from storage.tables import branch_departments, branch_members, people, requests
 from storage.tables import branches as branches_table
+from storage.uow import Send, UnitOfWork
 
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
 ROLES = ("member", "worker")

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import insert
 
 from bot.domain.authz import Actor
-from bot.usecases.uow import UnitOfWork
 from storage.tables import roster_events
+from storage.uow import UnitOfWork
 
 
 async def record(

@@ -14,9 +14,9 @@ from bot.domain.lifecycle import Action, State
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.common import Ctx, Refused, load_for, notify, set_state, wind_up_cancelled
-from bot.usecases.uow import UnitOfWork
 from storage import blocklist, queries
 from storage.tables import requests
+from storage.uow import UnitOfWork
 
 STOPPABLE = (State.OPEN, State.TAKEN)
 

@@ -18,17 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import offloop
 from bot import survey_render as sr
 from bot.domain.authz import Actor
+from bot.domain.priority import Priority
 from bot.domain.survey import Results, Survey, SurveyState, tally
 from bot.services import Services
 from bot.survey_charts import result_charts
 from bot.textfit import TEXT_LIMIT, split
 from bot.usecases.common import Ctx, Refused
 from bot.usecases.surveys import NO_SURVEY, check_committee, find, open_survey, refuse_state
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
 from storage import survey_store as store
 from storage.db import reading
 from storage.survey_store import Recipient
+from storage.uow import Send, UnitOfWork
 
 Charts = list[tuple[bytes, str]]
 

@@ -18,14 +18,15 @@ from collections.abc import Awaitable, Callable
 from bot import survey_render as sr
 from bot.domain.authz import Actor
 from bot.domain.durations import parse_duration
+from bot.domain.priority import Priority
 from bot.domain.survey import Survey, SurveyState, Taker, Verdict, judge, read_answer_arg
 from bot.i18n import N_
 from bot.render import Payload, text_message
 from bot.usecases.common import Ctx, Lazy, Refused
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from schedules.deadlines import Deadline
 from storage import survey_store as store
 from storage.survey_store import Recipient
+from storage.uow import Send, UnitOfWork
 
 SURVEY_REMIND = "survey-remind"
 # Behind every alert and notice about a request, ahead of the mass sends of the LOW band

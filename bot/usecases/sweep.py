@@ -15,9 +15,9 @@ from bot.domain.lifecycle import State
 from bot.i18n import t
 from bot.usecases.common import Ctx, notify
 from bot.usecases.timing import ESCALATE
-from bot.usecases.uow import UnitOfWork
 from storage import queries
 from storage.tables import deadlines, outbox, requests
+from storage.uow import UnitOfWork
 
 STUCK_AFTER = timedelta(minutes=1)
 

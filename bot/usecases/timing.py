@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.requests import Request
 from bot.domain.worktime import WorkCalendar
-from bot.usecases.uow import UnitOfWork
+from storage.uow import UnitOfWork
 
 # Deadline kinds that run while a request is taken or resolved.
 OWNER_SILENT = "owner-silent"

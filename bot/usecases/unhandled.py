@@ -7,11 +7,12 @@ still be an emergency.
 
 from __future__ import annotations
 
+from bot.domain.priority import Priority
 from bot.i18n import t
 from bot.render import text_message
 from bot.usecases.common import Ctx
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from storage import queries
+from storage.uow import Send, UnitOfWork
 
 
 async def tell_committee(

@@ -13,9 +13,9 @@ from bot.domain.lifecycle import Action, State
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.common import Ctx, load_for
-from bot.usecases.uow import UnitOfWork
 from storage import queries
 from storage.tables import events, requests
+from storage.uow import UnitOfWork
 
 
 def _label(lang: str, type_: str) -> str:

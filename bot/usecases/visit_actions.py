@@ -34,7 +34,6 @@ from bot.usecases.plan_schedule import (
     plan_event,
     today,
 )
-from bot.usecases.uow import UnitOfWork
 from bot.usecases.visit_steps import (
     assignable,
     reminded,
@@ -46,6 +45,7 @@ from storage import plan_queries as pq
 from storage import queries
 from storage.plan_queries import Plan, Visit
 from storage.tables import visits
+from storage.uow import UnitOfWork
 
 NOT_YOURS = N_("There is no visit that you can act on here.")
 NO_REASON = N_("Say why it is postponed, in one line.")

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from bot import plan_render, render
 from bot.domain.people import Person
+from bot.domain.priority import Priority
 from bot.domain.rota import on_duty
 from bot.domain.visits import VisitState, committee_after, visit_times
 from bot.i18n import t
@@ -30,12 +31,12 @@ from bot.usecases.plan_schedule import (
     plan_next,
     today,
 )
-from bot.usecases.uow import Priority, Send, UnitOfWork
 from schedules.deadlines import Deadline
 from storage import plan_queries as pq
 from storage import queries
 from storage.plan_queries import VISIT_AHEAD, VISIT_DAY, Plan, Visit
 from storage.tables import branches, visits
+from storage.uow import Send, UnitOfWork
 
 Effect = Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]
 

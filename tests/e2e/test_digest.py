@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
+from bot.domain.priority import Priority
 from bot.roster import parse_roster
-from bot.usecases.uow import Priority
 from storage.db import make_engine
 from storage.roster_store import import_roster
 from storage.tables import branches, care_plans, deadlines, outbox, visits

@@ -27,13 +27,13 @@ from bot.usecases.common import Ctx
 from bot.usecases.followups import effects
 from bot.usecases.raise_request import raise_request
 from bot.usecases.timing import ESCALATE
-from bot.usecases.uow import NoWakeups, UnitOfWork
 from schedules.deadlines import DeadlineEngine
 from schedules.runner import Wakeups
 from storage.db import make_engine, migrate
 from storage.queries import load_actor
 from storage.roster_store import import_roster
 from storage.tables import deadlines, events, outbox, people
+from storage.uow import NoWakeups, UnitOfWork
 
 ROSTER = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
 MAO, LI, WANG = 2001, 1002, 1001  # a worker, a member who handles 120, the secretary

@@ -18,8 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.clock import Clock
-from bot.domain.kinds import Urgency
 from bot.domain.policy import Policy
 from storage import queries, request_facts
 from storage.db import use_case_gate, write_lock
@@ -56,6 +54,13 @@ def current_handling() -> _Handling | None:
     return _HANDLING.get()
 
 
+class Clock(Protocol):
+    """Whatever tells the time (``bot.clock``): the unit of work reads it when it takes
+    the write lock."""
+
+    def now(self) -> datetime: ...
+
+
 class Wakeups(Protocol):
     """What must hear about a commit: the outbox dispatcher and the deadline scheduler."""
 
@@ -70,32 +75,6 @@ class NoWakeups:
 
     def deadline_armed(self, due_at: datetime) -> None:
         pass
-
-
-class Priority:
-    """Outbox priorities: lower goes first. Each urgency has a band of ten: its first
-    alert per request, then its further alerts, then everything else about it, so when
-    many requests come at once each gets one phone ringing before any gets a second."""
-
-    CRITICAL = 0
-    HIGH = 10
-    NORMAL = 20
-    REPLY = 25  # an answer to someone who just wrote: after every request's messages
-    LOW = 30  # reminders, notices and digests
-
-    @staticmethod
-    def of(urgency: Urgency) -> int:
-        """Messages about a request of ``urgency`` other than its alerts."""
-        return Priority.band(urgency) + 2
-
-    @staticmethod
-    def band(urgency: Urgency) -> int:
-        return {Urgency.CRITICAL: 0, Urgency.HIGH: 10, Urgency.NORMAL: 20}[urgency]
-
-    @staticmethod
-    def alert(urgency: Urgency, index: int) -> int:
-        """The ``index``-th alert of one level of a request: the first one goes first."""
-        return Priority.band(urgency) + min(index, 1)
 
 
 @dataclass
