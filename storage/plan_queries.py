@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.durations import parse_duration
 from bot.domain.rota import Shift
 from bot.domain.visits import PlanKind, PlanState, VisitState
@@ -26,9 +27,8 @@ from storage.tables import (
 # The steps that carry a plan forward, one pending at a time: ``visit-ahead`` (remind N days
 # before, then arm the day) and ``visit-day`` (its morning: remind, arm the end of grace,
 # make the plan's next occurrence a visit). An active plan with neither pending is unarmed.
-VISIT_AHEAD = "visit-ahead"
-VISIT_DAY = "visit-day"
-CHAIN = (VISIT_AHEAD, VISIT_DAY)
+# The steps that carry a visit until its day: a plan with neither pending is unarmed.
+CHAIN = (DeadlineKind.VISIT_AHEAD, DeadlineKind.VISIT_DAY)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from bot import render
 from bot.domain.authz import Actor
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import Action, State, may_rate
 from bot.domain.priority import Priority
 from bot.domain.requests import Request
@@ -26,7 +27,7 @@ from bot.usecases.common import (
     transition,
     wind_up_cancelled,
 )
-from bot.usecases.timing import ESCALATE, arm_after_resolve, arm_after_take, arm_escalation
+from bot.usecases.timing import arm_after_resolve, arm_after_take, arm_escalation
 from storage import queries
 from storage.tables import outbox, requests
 from storage.uow import Send, UnitOfWork
@@ -56,7 +57,7 @@ async def take(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
             )
         allowed(fresh, Action.TAKE)
     await uow.event(req.id, "taken", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
-    await uow.disarm(req.id, ESCALATE)
+    await uow.disarm(req.id, DeadlineKind.ESCALATE)
     assert actor.person_id is not None
     await arm_after_take(uow, req, actor.person_id)
     lang = ctx.lang

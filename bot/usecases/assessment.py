@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select
 
 from bot import offloop, render, report_charts, report_render, report_text
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.figures import Period, Span, local_midnight, next_quarter_start
 from bot.domain.priority import Priority
 from bot.i18n import t
@@ -28,14 +29,12 @@ from storage import queries
 from storage.tables import deadlines
 from storage.uow import Send, UnitOfWork
 
-ASSESSMENT = "assessment"
-
 
 async def ensure_armed(uow: UnitOfWork) -> None:
     """Arm the next assessment unless one is pending."""
     pending = await uow.conn.scalar(
         select(deadlines.c.id).where(
-            deadlines.c.kind == ASSESSMENT, deadlines.c.status == "pending"
+            deadlines.c.kind == DeadlineKind.ASSESSMENT, deadlines.c.status == "pending"
         )
     )
     if pending is None:
@@ -44,7 +43,7 @@ async def ensure_armed(uow: UnitOfWork) -> None:
 
 async def _arm_next(uow: UnitOfWork) -> None:
     due, quarter = next_quarter_start(uow.now, uow.tz)
-    await uow.arm(ASSESSMENT, due, year=quarter.year, quarter=quarter.index)
+    await uow.arm(DeadlineKind.ASSESSMENT, due, year=quarter.year, quarter=quarter.index)
 
 
 def _sends(
@@ -119,7 +118,7 @@ def effect(ctx: Ctx) -> Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]:
             # was down for months): the engine fires it next, so no quarter is skipped.
             following = ordered[-1].following()
             await uow.arm(
-                ASSESSMENT,
+                DeadlineKind.ASSESSMENT,
                 local_midnight(following.end, uow.tz),
                 year=following.year,
                 quarter=following.index,

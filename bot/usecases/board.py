@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot import render
 from bot.callbacks import Button, Verb
 from bot.domain.authz import Actor
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.desk import BoardEntry, board_order, page_of
 from bot.domain.lifecycle import Action, State
 from bot.domain.people import Person
@@ -29,11 +30,11 @@ from storage.uow import UnitOfWork
 
 Buttons = list[list[tuple[str, Button]]]
 
-NEXT_STEP = {
-    "escalate": N_("next escalation"),
-    "owner-silent": N_("owner's first reply due"),
-    "resolve-due": N_("resolution due"),
-    "confirm-due": N_("confirmation due"),
+NEXT_STEP: dict[str, str] = {  # keyed by the deadline kind as stored
+    DeadlineKind.ESCALATE: N_("next escalation"),
+    DeadlineKind.OWNER_SILENT: N_("owner's first reply due"),
+    DeadlineKind.RESOLVE_DUE: N_("resolution due"),
+    DeadlineKind.CONFIRM_DUE: N_("confirmation due"),
 }
 
 

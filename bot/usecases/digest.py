@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import select
 
 from bot import render
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.desk import next_digest
 from bot.domain.lifecycle import State
 from bot.domain.people import Person
@@ -28,13 +29,13 @@ from storage import queries
 from storage.tables import deadlines
 from storage.uow import Send, UnitOfWork
 
-DIGEST = "digest"
-
 
 async def ensure_armed(uow: UnitOfWork) -> None:
     """Arm the next digest unless one is pending (or the roster asks for none)."""
     pending = await uow.conn.scalar(
-        select(deadlines.c.id).where(deadlines.c.kind == DIGEST, deadlines.c.status == "pending")
+        select(deadlines.c.id).where(
+            deadlines.c.kind == DeadlineKind.DIGEST, deadlines.c.status == "pending"
+        )
     )
     if pending is not None:
         return
@@ -46,7 +47,7 @@ async def _arm_next(uow: UnitOfWork) -> None:
     if policy.digest_at is None:
         return
     calendar = policy.calendar or WorkCalendar(uow.tz)
-    await uow.arm(DIGEST, next_digest(uow.now, policy.digest_at, calendar))
+    await uow.arm(DeadlineKind.DIGEST, next_digest(uow.now, policy.digest_at, calendar))
 
 
 LISTED = 12  # request numbers named per line; the count says the rest, /board shows them

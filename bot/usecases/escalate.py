@@ -9,13 +9,14 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 
 from bot import render
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import State
 from bot.domain.priority import Priority
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.alerting import send_alerts, upper_levels
 from bot.usecases.common import Alerted, Ctx
-from bot.usecases.timing import ESCALATE, arm_escalation
+from bot.usecases.timing import arm_escalation
 from storage import bundles, queries
 from storage.tables import branch_members, branches, outbox, people, requests
 from storage.uow import Send, UnitOfWork
@@ -31,7 +32,7 @@ async def escalate(
 ) -> Alerted:
     """Alert the next level now (asked for, or the level proved undeliverable); the step
     that was waiting is replaced by the next level's."""
-    await uow.disarm(req.id, ESCALATE)
+    await uow.disarm(req.id, DeadlineKind.ESCALATE)
     (alerted,) = await escalate_many(uow, ctx, [(req, uow.now)], reason=reason, actor_id=actor_id)
     return alerted
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot import render
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import State
 from bot.domain.people import Person
 from bot.domain.requests import Request
@@ -16,13 +17,7 @@ from bot.i18n import t
 from bot.usecases import assessment, digest, surveys, visit_steps
 from bot.usecases.common import Ctx, notify, notify_people, retire_alerts, set_state
 from bot.usecases.escalate import escalate, escalate_many
-from bot.usecases.timing import (
-    CONFIRM_DUE,
-    ESCALATE,
-    OWNER_SILENT,
-    RESOLVE_DUE,
-    due_after,
-)
+from bot.usecases.timing import due_after
 from schedules.deadlines import Deadline
 from storage import queries
 from storage.uow import UnitOfWork
@@ -213,12 +208,12 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
         await uow.event(req.id, "unconfirmed", to=told)
 
     return {
-        ESCALATE: on_escalate,
-        OWNER_SILENT: each(on_owner_silent),
-        RESOLVE_DUE: each(on_resolve_due),
-        CONFIRM_DUE: each(on_confirm_due),
-        digest.DIGEST: digest.effect(ctx),
-        assessment.ASSESSMENT: assessment.effect(ctx),
+        DeadlineKind.ESCALATE: on_escalate,
+        DeadlineKind.OWNER_SILENT: each(on_owner_silent),
+        DeadlineKind.RESOLVE_DUE: each(on_resolve_due),
+        DeadlineKind.CONFIRM_DUE: each(on_confirm_due),
+        DeadlineKind.DIGEST: digest.effect(ctx),
+        DeadlineKind.ASSESSMENT: assessment.effect(ctx),
         **visit_steps.effects(ctx),
         **surveys.effects(ctx),
     }

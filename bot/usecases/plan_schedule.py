@@ -18,17 +18,15 @@ from datetime import date, datetime, time
 
 from sqlalchemy import insert, update
 
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.recurrence import Recurrence, RuleError
 from bot.domain.visits import PlanState, VisitState, during_day, visit_times
 from bot.domain.worktime import WorkCalendar
 from storage import plan_queries as pq
-from storage.plan_queries import VISIT_AHEAD, VISIT_DAY, Plan, Visit
+from storage.plan_queries import Plan, Visit
 from storage.tables import care_plans, deadlines, plan_events, visits
 from storage.uow import UnitOfWork
 
-VISIT_REMIND = "visit-remind"
-VISIT_GRACE = "visit-grace"
-VISIT_ESCALATE = "visit-escalate"
 ARM_BATCH = 500  # plans per transaction when arming many at once
 
 
@@ -159,7 +157,7 @@ async def _arm_steps(
     # A reminder ahead whose time has passed is skipped, not sent late; the day's own is
     # sent even late: a plan created at noon for today still tells its visitors.
     if times.remind_ahead is not None and times.remind_ahead > uow.now:
-        await uow.arm(VISIT_AHEAD, times.remind_ahead, visit_id=visit_id)
+        await uow.arm(DeadlineKind.VISIT_AHEAD, times.remind_ahead, visit_id=visit_id)
     else:
         await arm_day(uow, visit_id, times.remind_day, quiet=quiet)
 
@@ -169,7 +167,7 @@ async def arm_day(
 ) -> None:
     """Arm the visit's morning; ``quiet``: its reminder went out already."""
     data = {"quiet": True} if quiet else {}
-    await uow.arm(VISIT_DAY, max(remind_day, uow.now), visit_id=visit_id, **data)
+    await uow.arm(DeadlineKind.VISIT_DAY, max(remind_day, uow.now), visit_id=visit_id, **data)
 
 
 async def _finish(uow: UnitOfWork, plan: Plan) -> None:

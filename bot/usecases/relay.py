@@ -12,13 +12,13 @@ from sqlalchemy import select, update
 
 from bot import render
 from bot.domain.authz import Actor, is_requester, may
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import ACTIVE_STATES, Action, State
 from bot.domain.priority import Priority
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.textfit import TEXT_LIMIT, split, utf16_len
 from bot.usecases.common import Ctx, Refused
-from bot.usecases.timing import OWNER_SILENT
 from storage import bundles, queries
 from storage.tables import outbox, requests
 from storage.uow import Send, UnitOfWork
@@ -118,7 +118,7 @@ async def relay(
         media=media.__dict__ if media else None,
     )
     if not is_requester(actor, req.facts):
-        await uow.disarm(req.id, OWNER_SILENT)  # the owner has spoken
+        await uow.disarm(req.id, DeadlineKind.OWNER_SILENT)  # the owner has spoken
     if is_requester(actor, req.facts) and not req.text and text:
         # The first words after a bare /120 become the request's details.
         await uow.conn.execute(

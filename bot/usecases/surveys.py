@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from bot import survey_render as sr
 from bot.domain.authz import Actor
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.durations import parse_duration
 from bot.domain.priority import Priority
 from bot.domain.survey import Survey, SurveyState, Taker, Verdict, judge, read_answer_arg
@@ -28,7 +29,6 @@ from storage import survey_store as store
 from storage.survey_store import Recipient
 from storage.uow import Send, UnitOfWork
 
-SURVEY_REMIND = "survey-remind"
 # Behind every alert and notice about a request, ahead of the mass sends of the LOW band
 # (a survey's first questions to everyone, results): someone answering gets the next
 # question at once even while the first questions still go out to thousands.
@@ -88,7 +88,9 @@ async def open_survey(uow: UnitOfWork, ctx: Ctx, actor: Actor, key: str) -> int:
     first = sr.question_message(ctx.lang, survey, 0, lead=sr.intro(ctx.lang, survey))
     for person in people:
         await uow.send(_send(person, first))
-    await uow.arm(SURVEY_REMIND, uow.now + parse_duration(survey.remind_after), survey=survey.id)
+    await uow.arm(
+        DeadlineKind.SURVEY_REMIND, uow.now + parse_duration(survey.remind_after), survey=survey.id
+    )
     return len(people)
 
 
@@ -179,4 +181,4 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
                     message = sr.question_message(ctx.lang, survey, index, lead=lead)
                     await uow.send(_send(person, message))
 
-    return {SURVEY_REMIND: on_remind}
+    return {DeadlineKind.SURVEY_REMIND: on_remind}

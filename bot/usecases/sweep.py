@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from sqlalchemy import exists, select, update
 
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import State
 from bot.i18n import t
 from bot.usecases.common import Ctx, notify
-from bot.usecases.timing import ESCALATE
 from storage import queries
 from storage.tables import deadlines, outbox, requests
 from storage.uow import UnitOfWork
@@ -26,7 +26,7 @@ async def rearm_orphans(uow: UnitOfWork) -> int:
     """Give every open request without a pending escalation step one, due now."""
     pending = exists().where(
         deadlines.c.request_id == requests.c.id,
-        deadlines.c.kind == ESCALATE,
+        deadlines.c.kind == DeadlineKind.ESCALATE,
         deadlines.c.status == "pending",
     )
     rows = (
@@ -37,7 +37,7 @@ async def rearm_orphans(uow: UnitOfWork) -> int:
         )
     ).all()
     for row in rows:
-        await uow.arm(ESCALATE, uow.now, request_id=row.id, level=row.level)
+        await uow.arm(DeadlineKind.ESCALATE, uow.now, request_id=row.id, level=row.level)
         await uow.event(row.id, "rearmed")
     return len(rows)
 

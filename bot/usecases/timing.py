@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.requests import Request
 from bot.domain.worktime import WorkCalendar
 from storage.uow import UnitOfWork
-
-# Deadline kinds that run while a request is taken or resolved.
-OWNER_SILENT = "owner-silent"
-RESOLVE_DUE = "resolve-due"
-CONFIRM_DUE = "confirm-due"
-ESCALATE = "escalate"
 
 
 async def calendar(uow: UnitOfWork, req: Request) -> WorkCalendar | None:
@@ -42,21 +37,21 @@ async def arm_escalation(
 ) -> None:
     """Arm the next escalation step; its wait counts from when this level was due."""
     due = await due_after(uow, req, since or uow.now, req.chain.wait_after(level))
-    await uow.arm(ESCALATE, due, request_id=req.id, level=level)
+    await uow.arm(DeadlineKind.ESCALATE, due, request_id=req.id, level=level)
 
 
 async def arm_after_take(uow: UnitOfWork, req: Request, owner_id: int) -> None:
     """The owner must say something within the take-timeout and resolve within the deadline."""
     chain = req.chain
     await uow.arm(
-        OWNER_SILENT,
+        DeadlineKind.OWNER_SILENT,
         await due_after(uow, req, uow.now, chain.take_timeout),
         request_id=req.id,
         stage=1,
         owner=owner_id,
     )
     await uow.arm(
-        RESOLVE_DUE,
+        DeadlineKind.RESOLVE_DUE,
         await due_after(uow, req, uow.now, chain.resolve_within),
         request_id=req.id,
         stage=1,
@@ -69,5 +64,8 @@ async def arm_after_resolve(uow: UnitOfWork, req: Request) -> None:
     chain = req.chain
     for stage, wait in ((1, chain.confirm_remind), (2, chain.confirm_escalate)):
         await uow.arm(
-            CONFIRM_DUE, await due_after(uow, req, uow.now, wait), request_id=req.id, stage=stage
+            DeadlineKind.CONFIRM_DUE,
+            await due_after(uow, req, uow.now, wait),
+            request_id=req.id,
+            stage=stage,
         )

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from bot import plan_render
 from bot.domain.authz import Actor
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.visits import (
     VISIT_NOTE_LIMIT,
     PlanFieldError,
@@ -26,14 +27,7 @@ from bot.domain.visits import (
 from bot.i18n import N_, t
 from bot.usecases.common import Ctx, Lazy, Refused
 from bot.usecases.plan_admin import LONG_REASON, REASON_LIMIT
-from bot.usecases.plan_schedule import (
-    VISIT_ESCALATE,
-    VISIT_GRACE,
-    VISIT_REMIND,
-    morning,
-    plan_event,
-    today,
-)
+from bot.usecases.plan_schedule import morning, plan_event, today
 from bot.usecases.visit_steps import (
     assignable,
     reminded,
@@ -117,7 +111,9 @@ async def done(uow: UnitOfWork, ctx: Ctx, actor: Actor, visit_id: int) -> VisitC
     if moved.rowcount != 1:
         raise Refused("This visit changed in the meantime; look again with /visits.")
     # Its visit-day step stays: it still plans the following visit.
-    await uow.disarm_visit(visit_id, VISIT_REMIND, VISIT_GRACE, VISIT_ESCALATE)
+    await uow.disarm_visit(
+        visit_id, DeadlineKind.VISIT_REMIND, DeadlineKind.VISIT_GRACE, DeadlineKind.VISIT_ESCALATE
+    )
     await plan_event(uow, case.plan.id, "done", visit_id=visit_id, actor_id=actor.person_id)
     if case.visit.state is VisitState.MISSED:  # the secretary was told it was missed
         await tell(
@@ -197,9 +193,11 @@ async def postpone(
     await uow.conn.execute(
         update(visits).where(visits.c.id == visit_id).values(due_on=day, updated_at=uow.now)
     )
-    await uow.disarm_visit(visit_id, VISIT_REMIND)
+    await uow.disarm_visit(visit_id, DeadlineKind.VISIT_REMIND)
     await uow.arm(
-        VISIT_REMIND, datetime.combine(day, await morning(uow), uow.tz), visit_id=visit_id
+        DeadlineKind.VISIT_REMIND,
+        datetime.combine(day, await morning(uow), uow.tz),
+        visit_id=visit_id,
     )
     await plan_event(
         uow,

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from bot import plan_render, render
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.people import Person
 from bot.domain.priority import Priority
 from bot.domain.rota import on_duty
@@ -20,9 +21,6 @@ from bot.domain.visits import VisitState, committee_after, visit_times
 from bot.i18n import t
 from bot.usecases.common import Ctx
 from bot.usecases.plan_schedule import (
-    VISIT_ESCALATE,
-    VISIT_GRACE,
-    VISIT_REMIND,
     arm_day,
     arm_visits,
     morning,
@@ -34,7 +32,7 @@ from bot.usecases.plan_schedule import (
 from schedules.deadlines import Deadline
 from storage import plan_queries as pq
 from storage import queries
-from storage.plan_queries import VISIT_AHEAD, VISIT_DAY, Plan, Visit
+from storage.plan_queries import Plan, Visit
 from storage.tables import branches, visits
 from storage.uow import Send, UnitOfWork
 
@@ -174,7 +172,7 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
                 continue
             if visit.due_on == visit.occurrence and not deadline.data.get("quiet"):
                 await remind(uow, plan, visit)
-            await uow.arm(VISIT_GRACE, visit.grace_until, visit_id=visit.id)
+            await uow.arm(DeadlineKind.VISIT_GRACE, visit.grace_until, visit_id=visit.id)
         active = [(v, p) for _, v, p in loaded if p.state.value == "active"]
         planned = await plan_next(
             uow, [p for _, p in active], {p.id: v.occurrence for v, p in active}
@@ -205,7 +203,7 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
             )
             await plan_event(uow, plan.id, "escalated", visit_id=visit.id, level=1, to=told)
             await uow.arm(
-                VISIT_ESCALATE,
+                DeadlineKind.VISIT_ESCALATE,
                 uow.now + committee_after(plan.grace_period),
                 visit_id=visit.id,
             )
@@ -235,9 +233,9 @@ def effects(ctx: Ctx) -> dict[str, Effect]:
             await plan_event(uow, plan.id, "escalated", visit_id=visit.id, level=2, to=told)
 
     return {
-        VISIT_AHEAD: on_ahead,
-        VISIT_REMIND: on_remind,
-        VISIT_DAY: on_day,
-        VISIT_GRACE: on_grace,
-        VISIT_ESCALATE: on_escalate,
+        DeadlineKind.VISIT_AHEAD: on_ahead,
+        DeadlineKind.VISIT_REMIND: on_remind,
+        DeadlineKind.VISIT_DAY: on_day,
+        DeadlineKind.VISIT_GRACE: on_grace,
+        DeadlineKind.VISIT_ESCALATE: on_escalate,
     }

@@ -20,13 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
+from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.kinds import Kind
 from bot.roster import parse_roster
 from bot.usecases.actions import take
 from bot.usecases.common import Ctx
 from bot.usecases.followups import effects
 from bot.usecases.raise_request import raise_request
-from bot.usecases.timing import ESCALATE
 from schedules.deadlines import DeadlineEngine
 from schedules.runner import Wakeups
 from storage.db import make_engine, migrate
@@ -147,14 +147,14 @@ async def test_fifty_escalations_fire_once_with_two_engines(pair: Pair) -> None:
     fired = await per_request(
         pair.a.engine,
         select(deadlines.c.request_id, func.count())
-        .where(deadlines.c.kind == ESCALATE, deadlines.c.status == "fired")
+        .where(deadlines.c.kind == DeadlineKind.ESCALATE, deadlines.c.status == "fired")
         .group_by(deadlines.c.request_id),
     )
     assert fired == dict.fromkeys(numbers, 1)
     pending = await per_request(
         pair.a.engine,
         select(deadlines.c.request_id, func.count())
-        .where(deadlines.c.kind == ESCALATE, deadlines.c.status == "pending")
+        .where(deadlines.c.kind == DeadlineKind.ESCALATE, deadlines.c.status == "pending")
         .group_by(deadlines.c.request_id),
     )
     assert pending == dict.fromkeys(numbers, 1)
@@ -176,7 +176,7 @@ async def test_a_take_between_due_and_tick_cancels_the_escalation(pair: Pair) ->
     statuses = await per_request(
         pair.a.engine,
         select(deadlines.c.id, func.count())
-        .where(deadlines.c.kind == ESCALATE, deadlines.c.status == "cancelled")
+        .where(deadlines.c.kind == DeadlineKind.ESCALATE, deadlines.c.status == "cancelled")
         .group_by(deadlines.c.id),
     )
     assert len(statuses) == 1
@@ -184,7 +184,7 @@ async def test_a_take_between_due_and_tick_cancels_the_escalation(pair: Pair) ->
         await scalar(
             pair.a.engine,
             select(func.count()).where(
-                deadlines.c.kind == ESCALATE, deadlines.c.status != "cancelled"
+                deadlines.c.kind == DeadlineKind.ESCALATE, deadlines.c.status != "cancelled"
             ),
         )
         == 0
