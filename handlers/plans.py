@@ -28,7 +28,7 @@ from bot.domain.visits import (
     check_start,
 )
 from bot.i18n import N_, t
-from bot.usecases import plan_admin
+from bot.usecases import plan_admin, plan_views
 from bot.usecases.common import Refused
 from handlers.common import (
     Context,
@@ -40,9 +40,6 @@ from handlers.common import (
     reply,
     services,
 )
-from storage import plan_queries as pq
-from storage import queries
-from storage.db import reading
 
 FORM = "plan_form"
 FORM_TTL = timedelta(minutes=30)
@@ -127,14 +124,8 @@ async def _name(update: Update, context: Context, form: dict[str, Any], text: st
 
 
 async def _visitor_rows(context: Context, form: dict[str, Any]) -> Rows:
-    async with reading(services(context).engine) as conn:
-        ids = await pq.branch_people(conn, form["branch"])
-        found = await queries.people_by_ids(conn, ids)
-    items = [
-        (f"v{i}", ("✓ " if i in form["visitors"] else "") + found[i].name)
-        for i in ids
-        if i in found
-    ]
+    people = await plan_views.branch_visitors(services(context).engine, form["branch"])
+    items = [(f"v{p.id}", ("✓ " if p.id in form["visitors"] else "") + p.name) for p in people]
     return [*_rows(items), [(t(lang(context), "Next ▶"), _b("vok"))]]
 
 
@@ -258,8 +249,7 @@ async def _summary(update: Update, context: Context, form: dict[str, Any]) -> No
     lg = lang(context)
     draft = _draft(form)
     upcoming = rec.Recurrence(draft.rule, draft.start).upcoming(_today(context), 3)
-    async with reading(services(context).engine) as conn:
-        found = await queries.people_by_ids(conn, list(draft.visitor_ids))
+    found = await plan_views.people_named(services(context).engine, list(draft.visitor_ids))
     text = t(
         lg,
         "{name}\n{note}\nVisitors: {visitors}\nNext visits: {dates}\nReminded {days} day(s) "
@@ -328,9 +318,8 @@ async def _press(update: Update, context: Context, form: dict[str, Any], arg: st
 
 
 async def _toggle(update: Update, context: Context, form: dict[str, Any], pid: int) -> str:
-    async with reading(services(context).engine) as conn:
-        allowed = await pq.branch_people(conn, form["branch"])
-    if pid not in allowed:
+    allowed = await plan_views.branch_visitors(services(context).engine, form["branch"])
+    if pid not in {p.id for p in allowed}:
         return t(lang(context), "This button is no longer valid.")
     chosen: list[int] = form["visitors"]
     chosen.remove(pid) if pid in chosen else chosen.append(pid)

@@ -85,6 +85,16 @@ async def person_by_id(conn: AsyncConnection, person_id: int) -> Person | None:
     return _person(row) if row else None
 
 
+async def active_ids_by_key(conn: AsyncConnection, keys: list[str]) -> dict[str, int]:
+    """Roster key -> person id, for the active people among ``keys``."""
+    if not keys:
+        return {}
+    rows = await conn.execute(
+        select(people.c.key, people.c.id).where(people.c.key.in_(keys), people.c.active.is_(True))
+    )
+    return {r.key: r.id for r in rows}
+
+
 async def people_by_ids(conn: AsyncConnection, ids: list[int]) -> dict[int, Person]:
     if not ids:
         return {}

@@ -39,6 +39,7 @@ from bot.usecases.plan_schedule import (
     today,
 )
 from storage import plan_queries as pq
+from storage import queries
 from storage.plan_queries import Plan
 from storage.tables import branches, care_plan_visitors, care_plans, duty_shifts
 from storage.uow import UnitOfWork
@@ -170,10 +171,17 @@ async def change_state(
 
 
 async def set_duty_day(
-    uow: UnitOfWork, actor: Actor, weekday: int, person_ids: list[int], hours: str | None
+    uow: UnitOfWork, actor: Actor, weekday: int, keys: list[str], hours: str | None
 ) -> list[int]:
-    """Replace the weekly table's column ``weekday`` of the secretary's branch."""
+    """Replace the weekly table's column ``weekday`` of the secretary's branch with the
+    people of roster ``keys``. Who may edit is checked first: a stranger learns nothing
+    about the roster's keys."""
     branch_id = home_branch(actor)
+    found = await queries.active_ids_by_key(uow.conn, keys)
+    unknown = [k for k in keys if k not in found]
+    if unknown:
+        raise Refused("Nobody in the roster is called {key}.", key=unknown[0])
+    person_ids = [found[k] for k in keys]
     allowed = set(await pq.branch_people(uow.conn, branch_id))
     if not set(person_ids) <= allowed:
         raise Refused("Only people of your branch can be on its duty rota.")

@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import plan_render
 from bot.domain.authz import Actor
+from bot.domain.people import Person
 from bot.domain.recurrence import Recurrence, RuleError
 from bot.domain.rota import format_hours, on_duty, table_weekday
 from bot.domain.visits import PlanState, VisitState, sees_plan, steers_plan
@@ -24,6 +26,7 @@ from bot.usecases.plan_admin import NO_PLAN
 from bot.usecases.plan_schedule import today
 from storage import plan_queries as pq
 from storage import queries
+from storage.db import reading
 from storage.plan_queries import Plan, Visit
 from storage.tables import branches
 from storage.uow import UnitOfWork
@@ -222,3 +225,18 @@ async def duty_text(uow: UnitOfWork, ctx: Ctx, actor: Actor) -> str:
             t(ctx.lang, "Change a day: /duty mon li zhao [08:00-20:00]; clear it: /duty mon -")
         )
     return "\n".join(lines)
+
+
+async def branch_visitors(engine: AsyncEngine, branch_id: int) -> list[Person]:
+    """Who may visit for a plan of the branch (its people, in the roster's order): the
+    choices of the /newplan dialog, read fresh at each step."""
+    async with reading(engine) as conn:
+        ids = await pq.branch_people(conn, branch_id)
+        found = await queries.people_by_ids(conn, ids)
+    return [found[i] for i in ids if i in found]
+
+
+async def people_named(engine: AsyncEngine, ids: list[int]) -> dict[int, Person]:
+    """The people behind ``ids`` (a draft plan's visitors, to name them)."""
+    async with reading(engine) as conn:
+        return await queries.people_by_ids(conn, ids)
