@@ -16,6 +16,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot import offloop
 from bot.clock import Clock, SystemClock
+from bot.domain.purposes import Purpose
 from bot.services import Services
 from bot.settings import Settings, WebhookOptions
 from bot.startup import StartupError, check_database, wait_for_telegram
@@ -134,7 +135,7 @@ class Runtime:
             await undeliverable(
                 uow,
                 self.ctx,
-                request_id=row.request_id if row.purpose == "alert" else None,
+                request_id=row.request_id if row.purpose == Purpose.ALERT else None,
                 recipient_id=row.recipient_id,
                 level=row.level,
                 reason=reason,

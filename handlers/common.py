@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot.callbacks import Button
 from bot.domain.authz import Actor
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.i18n import t
 from bot.render import keyboard, text_message
 from bot.services import Services, serving_now
@@ -113,10 +114,10 @@ async def reply(
             payload = text_message(piece)
             if markup is not None and i == len(pieces) - 1:
                 payload["reply_markup"] = markup.to_dict()
-            await uow.send(Send(chat.id, "sendMessage", payload, Priority.REPLY, "reply"))
+            await uow.send(Send(chat.id, "sendMessage", payload, Priority.REPLY, Purpose.REPLY))
         for png, caption in photos:
             picture = {"media": await uow.media(png), "caption": caption}
-            await uow.send(Send(chat.id, "sendPhoto", picture, Priority.REPLY, "reply"))
+            await uow.send(Send(chat.id, "sendPhoto", picture, Priority.REPLY, Purpose.REPLY))
 
 
 def command_text(message: Message) -> str:

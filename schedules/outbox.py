@@ -31,6 +31,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.bundle_render import bundle_message
 from bot.clock import Clock
+from bot.domain.purposes import Purpose
 from bot.i18n import t
 from schedules.supervise import Backoff
 from schedules.telegram_calls import EDITS, call
@@ -274,15 +275,13 @@ class Dispatcher:
             row = _row(r)
             self._served[r.who] = self._served.get(r.who, 0) + 1
             limiter = self._limiters.get(chat)
-            if waiting[chat] >= 2 and not limiter.has_capacity(2) and r.purpose == "alert":
+            if waiting[chat] >= 2 and not limiter.has_capacity(2) and r.purpose == Purpose.ALERT:
                 # This slot is the chat's last for a while: every alert waiting for it
                 # leaves in it, as one bundle, rather than one a second.
-                await limiter.acquire()  # has capacity: no wait
                 bundling.append(row)
                 continue
             payload = await self._prepare(row)
             if payload is not None:
-                await self._limiters.get(chat).acquire()  # has capacity: no wait
                 chosen.append((row, payload))
         claimed: set[int] = set()
         if chosen or bundling or self._results:
@@ -291,7 +290,7 @@ class Dispatcher:
                 for first in bundling:
                     bundled = await self._bundle(conn, first, now)
                     chosen.append(bundled)
-                    if bundled[0].purpose == "bundle":
+                    if bundled[0].purpose == Purpose.BUNDLE:
                         claimed.add(bundled[0].id)  # claimed as it was made
                 if chosen:
                     claimed |= await self._claim(conn, [row.id for row, _ in chosen])
@@ -319,7 +318,9 @@ class Dispatcher:
             return first, payload
         bundle_id, _ = formed
         carried = {"bundle": bundle_id, "page": 0}
-        row = Row(bundle_id, first.chat_id, "sendMessage", carried, "bundle", None, None, None, 1)
+        row = Row(
+            bundle_id, first.chat_id, "sendMessage", carried, Purpose.BUNDLE, None, None, None, 1
+        )
         entries = await bundles.entries(conn, bundle_id)
         return row, bundle_message(self._lang, bundle_id, entries, 0)
 
@@ -340,7 +341,7 @@ class Dispatcher:
     @staticmethod
     async def _claim(conn: AsyncConnection, ids: list[int]) -> set[int]:
         """Mark a round's rows 'sending' in one transaction, when each is ready to go (its
-        payload built, its chat's slot taken): the sends start as soon as this commits,
+        payload built, its chat's room checked): the sends start as soon as this commits,
         so 'sending' means "may have reached Telegram" and ``recover`` repeats only those."""
         rows = await conn.execute(
             update(outbox)
@@ -356,6 +357,11 @@ class Dispatcher:
 
     async def _deliver(self, row: Row, payload: dict[str, Any]) -> None:
         try:
+            # The chat's slot is taken as the request leaves, not when the row was chosen:
+            # a wait for the write lock in between (a burst of raises) must not bring two
+            # messages to one chat closer together than Telegram allows. It had room when
+            # the row was chosen, and nothing else for this chat went since: no wait.
+            await self._limiters.get(row.chat_id).acquire()
             await self._send(row, payload)
         except Exception:  # never let one row stop the dispatcher
             log.exception("outbox row %s failed unexpectedly", row.id)
@@ -366,7 +372,7 @@ class Dispatcher:
 
     def _set(self, row: Row, **values: Any) -> None:
         """Note a row's outcome; the next round writes all outcomes in its transaction."""
-        if row.purpose == "bundle":  # its alerts share its outcome when it is written
+        if row.purpose == Purpose.BUNDLE:  # its alerts share its outcome when it is written
             self._bundle_ids.add(row.id)
         self._results.setdefault(row.id, {}).update(values)
         self._result_chats[row.id] = row.chat_id
@@ -568,7 +574,7 @@ class Dispatcher:
         self._set(row, status="failed", error=reason[:300])
         carried: list[Row] = []
         async with writing(self._engine) as conn:
-            if row.purpose == "bundle":  # each alert it carried failed with it
+            if row.purpose == Purpose.BUNDLE:  # each alert it carried failed with it
                 carried = [_row(m) for m in await bundles.members(conn, row.id)]
             written = await self._write_results(conn)
         self._forget(written)

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.bundles import Entry
+from bot.domain.purposes import Purpose
 from storage.tables import outbox
 
 MOST = 100  # members in one bundle: ten pages
@@ -30,7 +31,7 @@ def bundleable(method: str, purpose: str, payload: dict[str, Any]) -> bool:
     none), and not a repeat (that goes alone, marked)."""
     return (
         method == "sendMessage"
-        and purpose == "alert"
+        and purpose == Purpose.ALERT
         and "brief" in payload
         and not payload.get("repeat")
     )
@@ -49,7 +50,7 @@ async def form(
             .where(
                 outbox.c.chat_id == chat_id,
                 outbox.c.status == "pending",
-                outbox.c.purpose == "alert",
+                outbox.c.purpose == Purpose.ALERT,
                 outbox.c.method == "sendMessage",
                 outbox.c.not_before <= now,
             )
@@ -68,7 +69,7 @@ async def form(
             method="sendMessage",
             payload={},
             recipient_id=recipient_id,
-            purpose="bundle",
+            purpose=Purpose.BUNDLE,
             status="sending",
             attempts=1,
             not_before=now,
@@ -94,7 +95,10 @@ async def entries(conn: AsyncConnection, bundle_id: int) -> list[Entry]:
     """The bundle's members in the order they are listed (most urgent, then oldest)."""
     rows = await conn.execute(
         select(outbox.c.request_id, outbox.c.payload, outbox.c.level)
-        .where(outbox.c.ref_id == bundle_id, outbox.c.purpose.in_(("alert", "alert-retired")))
+        .where(
+            outbox.c.ref_id == bundle_id,
+            outbox.c.purpose.in_((Purpose.ALERT, Purpose.ALERT_RETIRED)),
+        )
         .where(outbox.c.method == "sendMessage")
         .order_by(outbox.c.priority, outbox.c.id)
     )
@@ -114,7 +118,7 @@ async def bundle_row(conn: AsyncConnection, bundle_id: int) -> Any:
     return (
         await conn.execute(
             select(outbox.c.chat_id, outbox.c.status, outbox.c.priority, outbox.c.payload).where(
-                outbox.c.id == bundle_id, outbox.c.purpose == "bundle"
+                outbox.c.id == bundle_id, outbox.c.purpose == Purpose.BUNDLE
             )
         )
     ).one_or_none()
@@ -138,7 +142,7 @@ async def retire_member(
     await conn.execute(
         update(outbox)
         .where(outbox.c.id == row_id)
-        .values(purpose="alert-retired", payload={**payload, "note": note})
+        .values(purpose=Purpose.ALERT_RETIRED, payload={**payload, "note": note})
     )
 
 

@@ -7,12 +7,14 @@ well; after the last wait the last level is alerted again every ``repeat``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
 from bot.domain.kinds import Urgency
+from bot.domain.worktime import WorkCalendar
 
 
 class Audience(IntEnum):
@@ -89,6 +91,38 @@ class Chain:
 def audience_of(level: int) -> Audience:
     """Levels past the committee's are the committee again (the last level repeats)."""
     return Audience(min(level, Audience.COMMITTEE))
+
+
+# Whether an audience has someone reachable for the request at hand.
+Staffed = Callable[[Audience], bool]
+
+
+def first_staffed(chain: Chain, start: int, staffed: Staffed) -> int:
+    """The level alerted when ``start`` is due: the first from there whose audience has
+    someone reachable, else the last level - nobody waits out a timer for a phone that
+    will never ring."""
+    level = start
+    while not staffed(audience_of(level)) and level < chain.last_level:
+        level += 1
+    return level
+
+
+@dataclass(frozen=True)
+class Step:
+    level: int  # the level alerted now
+    next_due: datetime  # when the step after it is due
+
+
+def next_step(
+    chain: Chain, level: int, due: datetime, staffed: Staffed, calendar: WorkCalendar | None
+) -> Step:
+    """Where a request goes when the wait of ``level``, due at ``due``, runs out: the next
+    staffed level (the last one again at the top), and when its own wait runs out,
+    counted from ``due`` (a chain that fell behind while the bot was down catches up), in
+    working time when the request counts working time."""
+    alerted = first_staffed(chain, chain.next_level(level), staffed)
+    wait = chain.wait_after(alerted)
+    return Step(alerted, calendar.add(due, wait) if calendar else due + wait)
 
 
 DEFAULT_CHAINS: dict[Urgency, Chain] = {

@@ -13,6 +13,7 @@ from bot.domain.authz import Actor
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import Action, State, may_rate
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.alerting import alert_from
@@ -83,7 +84,7 @@ async def take(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
             actor.chat_id,
             render.fit_body(mine, req.text, ""),
             buttons=render.owner_buttons(lang, req.id),
-            purpose="owner",
+            purpose=Purpose.OWNER,
             recipient_id=actor.person_id,
         )
     await notify(
@@ -96,7 +97,7 @@ async def take(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
             name=actor.name,
             number=req.id,
         ),
-        purpose="taken",
+        purpose=Purpose.TAKEN,
     )
     taken = await queries.load_request(uow.conn, number)
     assert taken is not None
@@ -117,7 +118,7 @@ async def _edit_own_alert(
     if row.status == "pending":
         # Not yet on the phone: send the owner's version instead of an edit.
         await uow.conn.execute(
-            update(outbox).where(outbox.c.id == ref).values(payload=payload, purpose="owner")
+            update(outbox).where(outbox.c.id == ref).values(payload=payload, purpose=Purpose.OWNER)
         )
         return
     await uow.send(
@@ -126,12 +127,12 @@ async def _edit_own_alert(
             method="editMessageText",
             payload=payload,
             priority=Priority.of(req.urgency),
-            purpose="edit",
+            purpose=Purpose.EDIT,
             request_id=req.id,
             ref_id=ref,
         )
     )
-    await uow.conn.execute(update(outbox).where(outbox.c.id == ref).values(purpose="owner"))
+    await uow.conn.execute(update(outbox).where(outbox.c.id == ref).values(purpose=Purpose.OWNER))
 
 
 async def release(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
@@ -145,8 +146,8 @@ async def retire_with_owner(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) 
     """Retire the alerts and the owner's own messages too: they carry the owner's buttons."""
     await uow.conn.execute(
         update(outbox)
-        .where(outbox.c.request_id == req.id, outbox.c.purpose == "owner")
-        .values(purpose="alert")
+        .where(outbox.c.request_id == req.id, outbox.c.purpose == Purpose.OWNER)
+        .values(purpose=Purpose.ALERT)
     )
     await retire_alerts(uow, ctx, req, note)
 
@@ -196,7 +197,7 @@ async def resolve(
         req.requester_chat_id,
         render.fit_body(text, summary, question),
         buttons=render.confirm_buttons(lang, req.id),
-        purpose="confirm",
+        purpose=Purpose.CONFIRM,
     )
     done = await queries.load_request(uow.conn, number)
     assert done is not None
@@ -219,7 +220,7 @@ async def confirm(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Reque
             number=req.id,
         ),
         buttons=render.rating_buttons(req.id),
-        purpose="rate",
+        purpose=Purpose.RATE,
     )
     if req.owner_id is not None:
         owner = await queries.person_by_id(uow.conn, req.owner_id)
@@ -260,7 +261,7 @@ async def reject(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reason: s
             number=req.id,
             name=await _owner_name(uow, req),
         ),
-        purpose="reason",
+        purpose=Purpose.REASON,
     )
     owner = await queries.person_by_id(uow.conn, req.owner_id) if req.owner_id else None
     if owner and owner.telegram_id:
@@ -279,7 +280,7 @@ async def reject(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reason: s
                 "",
             ),
             buttons=render.owner_buttons(lang, req.id),
-            purpose="owner",
+            purpose=Purpose.OWNER,
             recipient_id=owner.id,
         )
     back = await queries.load_request(uow.conn, number)

@@ -14,10 +14,11 @@ from sqlalchemy import select, update
 
 from bot import render
 from bot.bundle_render import BRIEF_LINE
-from bot.domain.escalation import Audience, audience_of
+from bot.domain.escalation import Audience, Staffed, audience_of, first_staffed
 from bot.domain.kinds import Urgency, topic_of
 from bot.domain.people import Person
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.domain.requests import Request
 from bot.domain.rota import on_duty
 from bot.domain.routing import level_zero
@@ -77,13 +78,11 @@ async def _remember_turn(
         )
 
 
-async def upper_levels(uow: UnitOfWork, wanted: list[tuple[Request, int]]) -> list[Alerted]:
-    """For each (request, level >= 1): the first level from there with someone reachable.
-
-    One query for the secretaries, one for the committee, one for the people.
-    """
+async def staffing(uow: UnitOfWork, reqs: list[Request]) -> list[dict[Audience, list[Person]]]:
+    """For each request, its reachable secretary and committee: one query for the
+    secretaries, one for the committee, one for the people, however many requests."""
     conn = uow.conn
-    branch_ids = {req.branch_id for req, _ in wanted if req.branch_id is not None}
+    branch_ids = {req.branch_id for req in reqs if req.branch_id is not None}
     secretaries: dict[int, int] = {}
     if branch_ids:
         rows = await conn.execute(
@@ -92,19 +91,30 @@ async def upper_levels(uow: UnitOfWork, wanted: list[tuple[Request, int]]) -> li
         secretaries = {r.id: r.secretary_id for r in rows}
     committee = await queries.committee_ids(conn)
     found = await queries.people_by_ids(conn, [*secretaries.values(), *committee])
+    reachable_committee = _reachable(found, committee)
     out = []
-    for req, start in wanted:
-        level = max(start, Audience.SECRETARY)
-        while True:
-            if audience_of(level) is Audience.SECRETARY:
-                sec = secretaries.get(req.branch_id) if req.branch_id is not None else None
-                people = _reachable(found, [sec] if sec is not None else [])
-            else:
-                people = _reachable(found, committee)
-            if people or level >= req.chain.last_level:
-                break
-            level += 1
-        out.append(Alerted(level, people))
+    for req in reqs:
+        sec = secretaries.get(req.branch_id) if req.branch_id is not None else None
+        out.append(
+            {
+                Audience.SECRETARY: _reachable(found, [sec] if sec is not None else []),
+                Audience.COMMITTEE: reachable_committee,
+            }
+        )
+    return out
+
+
+def staffed_by(staff: dict[Audience, list[Person]]) -> Staffed:
+    return lambda audience: bool(staff.get(audience))
+
+
+async def upper_levels(uow: UnitOfWork, wanted: list[tuple[Request, int]]) -> list[Alerted]:
+    """For each (request, level >= 1): the first level from there with someone reachable."""
+    staffs = await staffing(uow, [req for req, _ in wanted])
+    out = []
+    for (req, start), staff in zip(wanted, staffs, strict=True):
+        level = first_staffed(req.chain, max(start, Audience.SECRETARY), staffed_by(staff))
+        out.append(Alerted(level, staff.get(audience_of(level), [])))
     return out
 
 
@@ -180,7 +190,7 @@ async def send_alerts(
                 method="sendMessage",
                 payload=payload,
                 priority=Priority.alert(req.urgency, index),
-                purpose="alert",
+                purpose=Purpose.ALERT,
                 request_id=req.id,
                 recipient_id=person.id,
                 level=alerted.level,

@@ -12,14 +12,13 @@ one that fell due while the bot was down goes out right after start.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from sqlalchemy import select
 
 from bot import offloop, render, report_charts, report_render, report_text
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.figures import Period, Span, local_midnight, next_quarter_start
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.i18n import t
 from bot.textfit import TEXT_LIMIT, split
 from bot.usecases.common import Ctx
@@ -55,7 +54,7 @@ def _sends(
             method="sendMessage",
             payload=render.text_message(piece),
             priority=Priority.LOW,
-            purpose="report",
+            purpose=Purpose.REPORT,
             recipient_id=person_id,
         )
         for piece in texts
@@ -66,7 +65,7 @@ def _sends(
             method="sendPhoto",
             payload={"media": media, "caption": caption},
             priority=Priority.LOW,
-            purpose="report",
+            purpose=Purpose.REPORT,
             recipient_id=person_id,
         )
         for media, caption in charts
@@ -101,29 +100,25 @@ async def send_assessment(uow: UnitOfWork, ctx: Ctx, quarter: Period) -> int:
     return queued
 
 
-def effect(ctx: Ctx) -> Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]:
+async def on_assessment(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
     """The deadline effect: the quarter's assessment, then the next quarter's deadline."""
-
-    async def on_assessment(uow: UnitOfWork, due: list[Deadline]) -> None:
-        quarters = {
-            Period(int(d.data["year"]), Span.QUARTER, int(d.data["quarter"]))
-            for d in due
-            if "year" in d.data and "quarter" in d.data
-        }
-        ordered = sorted(quarters, key=lambda q: (q.year, q.index))
-        for quarter in ordered:
-            await send_assessment(uow, ctx, quarter)
-        if ordered:
-            # The quarter after the one just sent, even if its end has passed too (the bot
-            # was down for months): the engine fires it next, so no quarter is skipped.
-            following = ordered[-1].following()
-            await uow.arm(
-                DeadlineKind.ASSESSMENT,
-                local_midnight(following.end, uow.tz),
-                year=following.year,
-                quarter=following.index,
-            )
-        else:
-            await _arm_next(uow)
-
-    return on_assessment
+    quarters = {
+        Period(int(d.data["year"]), Span.QUARTER, int(d.data["quarter"]))
+        for d in due
+        if "year" in d.data and "quarter" in d.data
+    }
+    ordered = sorted(quarters, key=lambda q: (q.year, q.index))
+    for quarter in ordered:
+        await send_assessment(uow, ctx, quarter)
+    if ordered:
+        # The quarter after the one just sent, even if its end has passed too (the bot
+        # was down for months): the engine fires it next, so no quarter is skipped.
+        following = ordered[-1].following()
+        await uow.arm(
+            DeadlineKind.ASSESSMENT,
+            local_midnight(following.end, uow.tz),
+            year=following.year,
+            quarter=following.index,
+        )
+    else:
+        await _arm_next(uow)

@@ -19,6 +19,7 @@ from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.desk import BoardEntry, board_order, page_of
 from bot.domain.lifecycle import Action, State
 from bot.domain.people import Person
+from bot.domain.purposes import Purpose
 from bot.i18n import N_, t
 from bot.usecases.actions import retire_with_owner
 from bot.usecases.common import Ctx, Refused, allowed, load_for, notify
@@ -293,7 +294,7 @@ async def reassign(
             "",
         ),
         buttons=render.owner_buttons(lang, req.id),
-        purpose="owner",
+        purpose=Purpose.OWNER,
         recipient_id=target.id,
     )
     if old is not None and old.telegram_id is not None:
@@ -320,7 +321,7 @@ async def reassign(
             name=target.name,
             number=req.id,
         ),
-        purpose="taken",
+        purpose=Purpose.TAKEN,
     )
     return Outcome.DONE, View(
         t(lang, "Request #{number} is now {name}'s.", number=req.id, name=target.name)

@@ -13,6 +13,7 @@ from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, next_state
 from bot.domain.people import Person
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.domain.refusal import DomainRefusal
 from bot.domain.requests import Request
 from bot.i18n import t
@@ -106,7 +107,7 @@ async def notify(
     text: str,
     *,
     buttons: list[list[tuple[str, Any]]] | None = None,
-    purpose: str = "notice",
+    purpose: str = Purpose.NOTICE,
     recipient_id: int | None = None,
     priority: int | None = None,
 ) -> int | None:
@@ -131,7 +132,7 @@ async def notify_people(
     text: str,
     *,
     buttons: list[list[tuple[str, Any]]] | None = None,
-    purpose: str = "notice",
+    purpose: str = Purpose.NOTICE,
 ) -> list[int]:
     """``notify`` each of ``people`` who has a Telegram account; return who was told."""
     told = []
@@ -161,7 +162,7 @@ async def redraw_bundle(uow: UnitOfWork, bundle_id: int, chat_id: int, priority:
                 method="editMessageText",
                 payload={"bundle": bundle_id},
                 priority=priority,
-                purpose="edit",
+                purpose=Purpose.EDIT,
                 ref_id=bundle_id,
             )
         )
@@ -186,7 +187,7 @@ async def retire_alerts(
                 outbox.c.payload,
                 outbox.c.ref_id,
             )
-            .where(outbox.c.request_id == req.id, outbox.c.purpose == "alert")
+            .where(outbox.c.request_id == req.id, outbox.c.purpose == Purpose.ALERT)
             .where(outbox.c.status.in_(bundles.ALIVE))
         )
     ).all()
@@ -210,13 +211,13 @@ async def retire_alerts(
                 method="editMessageText",
                 payload={"text": render.with_note(row.payload["text"], note)},
                 priority=Priority.of(req.urgency),
-                purpose="edit",
+                purpose=Purpose.EDIT,
                 request_id=req.id,
                 ref_id=row.id,
             )
         )
         await uow.conn.execute(
-            update(outbox).where(outbox.c.id == row.id).values(purpose="alert-retired")
+            update(outbox).where(outbox.c.id == row.id).values(purpose=Purpose.ALERT_RETIRED)
         )
     return kept
 

@@ -9,7 +9,6 @@ they never delay an alert.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from bot.domain.desk import next_digest
 from bot.domain.lifecycle import State
 from bot.domain.people import Person
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.domain.worktime import WorkCalendar
 from bot.i18n import t
 from bot.usecases.common import Ctx
@@ -143,7 +143,7 @@ async def _send(uow: UnitOfWork, person: Person, text: str) -> None:
             method="sendMessage",
             payload=render.text_message(text),
             priority=Priority.LOW,
-            purpose="digest",
+            purpose=Purpose.DIGEST,
             recipient_id=person.id,
         )
     )
@@ -177,13 +177,9 @@ async def send_digests(uow: UnitOfWork, ctx: Ctx) -> int:
     return sent
 
 
-def effect(ctx: Ctx) -> Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]:
+async def on_digest(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
     """The deadline effect: today's digests, then the next working day's deadline."""
-
-    async def on_digest(uow: UnitOfWork, due: list[Deadline]) -> None:
-        if (await uow.policy()).digest_at is None:
-            return  # the roster dropped its digest: the chain ends here
-        await send_digests(uow, ctx)
-        await _arm_next(uow)
-
-    return on_digest
+    if (await uow.policy()).digest_at is None:
+        return  # the roster dropped its digest: the chain ends here
+    await send_digests(uow, ctx)
+    await _arm_next(uow)

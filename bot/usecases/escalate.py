@@ -3,20 +3,21 @@ a level proved undeliverable, or when someone asks for it (DESIGN.md §4)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 
 from bot import render
 from bot.domain.deadline_kinds import DeadlineKind
+from bot.domain.escalation import audience_of, next_step
 from bot.domain.lifecycle import State
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.domain.requests import Request
 from bot.i18n import t
-from bot.usecases.alerting import send_alerts, upper_levels
+from bot.usecases.alerting import send_alerts, staffed_by, staffing
 from bot.usecases.common import Alerted, Ctx
-from bot.usecases.timing import arm_escalation
+from bot.usecases.timing import calendar
 from storage import bundles, queries
 from storage.tables import branch_members, branches, outbox, people, requests
 from storage.uow import Send, UnitOfWork
@@ -52,8 +53,12 @@ async def escalate_many(
     """
     if not steps:
         return []
-    levels = await upper_levels(uow, [(req, req.chain.next_level(req.level)) for req, _ in steps])
-    for (req, since), alerted in zip(steps, levels, strict=True):
+    staffs = await staffing(uow, [req for req, _ in steps])
+    levels = []
+    for (req, since), staff in zip(steps, staffs, strict=True):
+        cal = await calendar(uow, req)
+        step = next_step(req.chain, req.level, since, staffed_by(staff), cal)
+        alerted = Alerted(step.level, staff.get(audience_of(step.level), []))
         await send_alerts(uow, ctx, req, alerted, escalated_from=req.level)
         await uow.event(
             req.id,
@@ -63,7 +68,8 @@ async def escalate_many(
             level=alerted.level,
             to=[p.id for p in alerted.people],
         )
-        await arm_escalation(uow, replace(req, level=alerted.level), alerted.level, since=since)
+        await uow.arm(DeadlineKind.ESCALATE, step.next_due, request_id=req.id, level=step.level)
+        levels.append(alerted)
     await uow.conn.execute(
         update(requests)
         .where(requests.c.id == bindparam("rid"))
@@ -104,7 +110,7 @@ async def undeliverable(
     alive = await uow.conn.scalar(
         select(outbox.c.id).where(
             outbox.c.request_id == request_id,
-            outbox.c.purpose == "alert",
+            outbox.c.purpose == Purpose.ALERT,
             outbox.c.level == level,
             outbox.c.status.in_(bundles.ALIVE),
         )
@@ -143,7 +149,7 @@ async def _tell_secretaries(uow: UnitOfWork, ctx: Ctx, person_id: int, reason: s
                     )
                 ),
                 priority=Priority.LOW,
-                purpose="notice",
+                purpose=Purpose.NOTICE,
                 recipient_id=sec_id,
             )
         )

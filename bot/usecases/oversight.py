@@ -9,6 +9,7 @@ from bot.domain.authz import Actor
 from bot.domain.escalation import Audience
 from bot.domain.lifecycle import Action, State
 from bot.domain.people import Person
+from bot.domain.purposes import Purpose
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.alerting import recipients
@@ -86,7 +87,7 @@ async def reopen(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Reques
                     number=req.id,
                 ),
                 buttons=render.owner_buttons(ctx.lang, req.id),
-                purpose="owner",
+                purpose=Purpose.OWNER,
                 recipient_id=owner.id,
             )
     return req

@@ -10,6 +10,7 @@ from bot.domain.escalation import Audience
 from bot.domain.kinds import DEFAULT_URGENCY, Category, Kind
 from bot.domain.lifecycle import State
 from bot.domain.people import Person
+from bot.domain.purposes import Purpose
 from bot.domain.repeats import JOINS, asks_for_new, over_budget
 from bot.domain.requests import Request
 from bot.i18n import t
@@ -69,7 +70,7 @@ async def _join(uow: UnitOfWork, ctx: Ctx, actor: Actor, req: Request, text: str
             names="、".join(relayed.to_names) or t(ctx.lang, "the duty officers"),
             command=req.kind.value,
         ),
-        purpose="ack",
+        purpose=Purpose.ACK,
     )
     return Raised(req, [])
 
@@ -173,7 +174,7 @@ async def raise_request(
             number=req.id,
             names=names,
         ),
-        purpose="ack",
+        purpose=Purpose.ACK,
     )
     if not text and kind is not Kind.SERVICE:
         await notify(
@@ -186,7 +187,7 @@ async def raise_request(
                 "location: it goes straight to whoever handles request #{number}.",
                 number=req.id,
             ),
-            purpose="ask",
+            purpose=Purpose.ASK,
         )
     return Raised(req, alerted.people)
 
@@ -206,6 +207,6 @@ async def _stored_only(uow: UnitOfWork, ctx: Ctx, req: Request, allowed: int) ->
             allowed=allowed,
             number=req.id,
         ),
-        purpose="ack",
+        purpose=Purpose.ACK,
     )
     return Raised(req, [])

@@ -15,6 +15,7 @@ from bot.domain.authz import Actor, is_requester, may
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import ACTIVE_STATES, Action, State
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.textfit import TEXT_LIMIT, split, utf16_len
@@ -88,7 +89,7 @@ async def _audience(
         return []
     rows = await uow.conn.execute(
         select(outbox.c.chat_id, outbox.c.recipient_id)
-        .where(outbox.c.request_id == req.id, outbox.c.purpose == "alert")
+        .where(outbox.c.request_id == req.id, outbox.c.purpose == Purpose.ALERT)
         .where(outbox.c.status.in_(bundles.ALIVE))
         .distinct()
     )
@@ -147,7 +148,7 @@ async def _send_to(
             method=method,
             payload=payload,
             priority=Priority.of(req.urgency),
-            purpose="relay",
+            purpose=Purpose.RELAY,
             request_id=req.id,
             recipient_id=person_id,
         )

@@ -18,6 +18,7 @@ from bot.domain.kinds import CATEGORY_ALIASES, HANDLE_TOPICS
 from bot.domain.lifecycle import State
 from bot.domain.people import Person
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.i18n import t
 from bot.usecases.actions import alert_again
 from bot.usecases.common import Ctx, Refused, set_state
@@ -240,7 +241,7 @@ async def nudge(uow: UnitOfWork, ctx: Ctx, actor: Actor, person_id: int) -> Pers
                 )
             ),
             priority=Priority.HIGH,
-            purpose="nudge",
+            purpose=Purpose.NUDGE,
             recipient_id=person.id,
         )
     )

@@ -19,6 +19,7 @@ from bot import offloop
 from bot import survey_render as sr
 from bot.domain.authz import Actor
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.domain.survey import Results, Survey, SurveyState, tally
 from bot.services import Services
 from bot.survey_charts import result_charts
@@ -98,7 +99,7 @@ def _message(to: Recipient, method: str, payload: dict[str, Any]) -> Send:
         method=method,
         payload=payload,
         priority=Priority.LOW,
-        purpose="survey-results",
+        purpose=Purpose.SURVEY_RESULTS,
         recipient_id=to.person_id,
     )
 

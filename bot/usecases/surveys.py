@@ -13,13 +13,12 @@ says what that person would have answered.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from bot import survey_render as sr
 from bot.domain.authz import Actor
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.durations import parse_duration
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.domain.survey import Survey, SurveyState, Taker, Verdict, judge, read_answer_arg
 from bot.i18n import N_
 from bot.render import Payload, text_message
@@ -66,7 +65,7 @@ def _send(
         method=method,
         payload=payload,
         priority=priority,
-        purpose="survey",
+        purpose=Purpose.SURVEY,
         recipient_id=to.person_id,
     )
 
@@ -164,21 +163,14 @@ async def overview(uow: UnitOfWork, ctx: Ctx, actor: Actor) -> list[Payload]:
     return shown
 
 
-Effect = Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]
-
-
-def effects(ctx: Ctx) -> dict[str, Effect]:
+async def on_remind(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
     """The reminder: once, after ``remind_after``, to everyone asked who has not finished."""
-
-    async def on_remind(uow: UnitOfWork, due: list[Deadline]) -> None:
-        for deadline in due:
-            survey = await store.by_id(uow.conn, int(deadline.data.get("survey", 0)))
-            if survey is None or survey.state is not SurveyState.OPEN:
-                continue  # closed meanwhile: nobody is chased
-            lead = sr.reminder(ctx.lang, survey)
-            for person, index in await store.unfinished(uow.conn, survey.id):
-                if index < len(survey.questions):
-                    message = sr.question_message(ctx.lang, survey, index, lead=lead)
-                    await uow.send(_send(person, message))
-
-    return {DeadlineKind.SURVEY_REMIND: on_remind}
+    for deadline in due:
+        survey = await store.by_id(uow.conn, int(deadline.data.get("survey", 0)))
+        if survey is None or survey.state is not SurveyState.OPEN:
+            continue  # closed meanwhile: nobody is chased
+        lead = sr.reminder(ctx.lang, survey)
+        for person, index in await store.unfinished(uow.conn, survey.id):
+            if index < len(survey.questions):
+                message = sr.question_message(ctx.lang, survey, index, lead=lead)
+                await uow.send(_send(person, message))

@@ -13,6 +13,7 @@ from sqlalchemy import exists, select, update
 
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import State
+from bot.domain.purposes import Purpose
 from bot.i18n import t
 from bot.usecases.common import Ctx, notify
 from storage import queries
@@ -48,7 +49,7 @@ async def report_stuck_alerts(uow: UnitOfWork, ctx: Ctx) -> int:
         await uow.conn.execute(
             select(outbox.c.id, outbox.c.request_id, outbox.c.recipient_id, outbox.c.error)
             .where(
-                outbox.c.purpose == "alert",
+                outbox.c.purpose == Purpose.ALERT,
                 outbox.c.status.in_(("pending", "sending", "bundled")),  # not out yet
                 outbox.c.created_at <= uow.now - STUCK_AFTER,
                 outbox.c.delay_reported_at.is_(None),

@@ -7,7 +7,6 @@ an emergency's alerts always overtake them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -16,6 +15,7 @@ from bot import plan_render, render
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.people import Person
 from bot.domain.priority import Priority
+from bot.domain.purposes import Purpose
 from bot.domain.rota import on_duty
 from bot.domain.visits import VisitState, committee_after, visit_times
 from bot.i18n import t
@@ -35,8 +35,6 @@ from storage import queries
 from storage.plan_queries import Plan, Visit
 from storage.tables import branches, visits
 from storage.uow import Send, UnitOfWork
-
-Effect = Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]
 
 
 async def _load(uow: UnitOfWork, due: list[Deadline]) -> list[tuple[Deadline, Visit, Plan]]:
@@ -84,7 +82,7 @@ async def send_reminders(
         today(uow),
     )
     buttons = plan_render.visit_buttons(ctx.lang, visit.id)
-    return await tell(uow, people, text, buttons=buttons, purpose="visit-reminder")
+    return await tell(uow, people, text, buttons=buttons, purpose=Purpose.VISIT_REMINDER)
 
 
 async def tell(
@@ -93,7 +91,7 @@ async def tell(
     text: str,
     *,
     buttons: plan_render.Rows | None = None,
-    purpose: str = "visit-notice",
+    purpose: str = Purpose.VISIT_NOTICE,
     working_days: bool = False,
 ) -> list[int]:
     """Queue a plan notice to each of ``people`` who has Telegram, never at night; with
@@ -141,101 +139,95 @@ async def assignable(uow: UnitOfWork, plan: Plan, without: set[int]) -> list[tup
     return [(i, found[i].name) for i in ids if i in found and found[i].telegram_id is not None]
 
 
-def effects(ctx: Ctx) -> dict[str, Effect]:
-    async def remind(uow: UnitOfWork, plan: Plan, visit: Visit) -> None:
-        told = await send_reminders(uow, ctx, plan, visit, await reminded(uow, plan, visit))
-        await plan_event(uow, plan.id, "reminded", visit_id=visit.id, to=told)
+async def remind(ctx: Ctx, uow: UnitOfWork, plan: Plan, visit: Visit) -> None:
+    told = await send_reminders(uow, ctx, plan, visit, await reminded(uow, plan, visit))
+    await plan_event(uow, plan.id, "reminded", visit_id=visit.id, to=told)
 
-    async def on_remind(uow: UnitOfWork, due: list[Deadline]) -> None:
-        for _, visit, plan in await _load(uow, due):
-            if visit.state is VisitState.DUE:
-                await remind(uow, plan, visit)
 
-    async def on_ahead(uow: UnitOfWork, due: list[Deadline]) -> None:
-        """N days before: remind, then the visit's morning is the next step."""
-        at = await morning(uow)
-        for _, visit, plan in await _load(uow, due):
-            times = visit_times(
-                visit.occurrence, plan.remind_days_before, plan.grace_period, uow.tz, at
-            )
-            # After downtime past the visit's morning, the day's reminder says it all.
-            if visit.state is VisitState.DUE and uow.now < times.remind_day:
-                await remind(uow, plan, visit)
-            await arm_day(uow, visit.id, times.remind_day)
+async def on_remind(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
+    for _, visit, plan in await _load(uow, due):
+        if visit.state is VisitState.DUE:
+            await remind(ctx, uow, plan, visit)
 
-    async def on_day(uow: UnitOfWork, due: list[Deadline]) -> None:
-        """The visit's morning: remind (unless it was moved to another day, which has its
-        own reminder), start counting its grace, and plan the following visit."""
-        loaded = await _load(uow, due)
-        for deadline, visit, plan in loaded:
-            if visit.state is not VisitState.DUE:
-                continue
-            if visit.due_on == visit.occurrence and not deadline.data.get("quiet"):
-                await remind(uow, plan, visit)
-            await uow.arm(DeadlineKind.VISIT_GRACE, visit.grace_until, visit_id=visit.id)
-        active = [(v, p) for _, v, p in loaded if p.state.value == "active"]
-        planned = await plan_next(
-            uow, [p for _, p in active], {p.id: v.occurrence for v, p in active}
+
+async def on_ahead(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
+    """N days before: remind, then the visit's morning is the next step."""
+    at = await morning(uow)
+    for _, visit, plan in await _load(uow, due):
+        times = visit_times(
+            visit.occurrence, plan.remind_days_before, plan.grace_period, uow.tz, at
         )
-        await arm_visits(uow, planned)
+        # After downtime past the visit's morning, the day's reminder says it all.
+        if visit.state is VisitState.DUE and uow.now < times.remind_day:
+            await remind(ctx, uow, plan, visit)
+        await arm_day(uow, visit.id, times.remind_day)
 
-    async def on_grace(uow: UnitOfWork, due: list[Deadline]) -> None:
-        for _, visit, plan in await _load(uow, due):
-            moved = await uow.conn.execute(
-                update(visits)
-                .where(visits.c.id == visit.id, visits.c.state == VisitState.DUE.value)
-                .values(state=VisitState.MISSED.value, escalation_level=1, updated_at=uow.now)
-            )
-            if moved.rowcount != 1:
-                continue
-            names = {p.id: p for p in await reminded(uow, plan, visit)}
-            text = t(
-                ctx.lang,
-                "⚠ The visit to {name} due {day} was not logged in time (visitors: {visitors}). "
-                "Give it to someone else below, or ask them to press Done.",
-                name=plan.cared_for,
-                day=plan_render.day_text(ctx.lang, visit.due_on),
-                visitors="、".join(p.name for p in names.values()) or "—",
-            )
-            buttons = plan_render.assign_buttons(visit.id, await assignable(uow, plan, set()))
-            told = await tell(
-                uow, await secretary_of(uow, plan), text, buttons=buttons or None, working_days=True
-            )
-            await plan_event(uow, plan.id, "escalated", visit_id=visit.id, level=1, to=told)
-            await uow.arm(
-                DeadlineKind.VISIT_ESCALATE,
-                uow.now + committee_after(plan.grace_period),
-                visit_id=visit.id,
-            )
 
-    async def on_escalate(uow: UnitOfWork, due: list[Deadline]) -> None:
-        for _, visit, plan in await _load(uow, due):
-            moved = await uow.conn.execute(
-                update(visits)
-                .where(visits.c.id == visit.id, visits.c.state == VisitState.MISSED.value)
-                .values(escalation_level=2, updated_at=uow.now)
-            )
-            if moved.rowcount != 1:
-                continue
-            branch = await uow.conn.scalar(
-                select(branches.c.name).where(branches.c.id == plan.branch_id)
-            )
-            text = t(
-                ctx.lang,
-                "⚠ {branch}: the visit to {name} due {day} is still not logged, although the "
-                "secretary was told. /plan {key} shows its history.",
-                branch=branch or "",
-                name=plan.cared_for,
-                day=plan_render.day_text(ctx.lang, visit.due_on),
-                key=plan.key,
-            )
-            told = await tell(uow, await committee(uow), text, working_days=True)
-            await plan_event(uow, plan.id, "escalated", visit_id=visit.id, level=2, to=told)
+async def on_day(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
+    """The visit's morning: remind (unless it was moved to another day, which has its
+    own reminder), start counting its grace, and plan the following visit."""
+    loaded = await _load(uow, due)
+    for deadline, visit, plan in loaded:
+        if visit.state is not VisitState.DUE:
+            continue
+        if visit.due_on == visit.occurrence and not deadline.data.get("quiet"):
+            await remind(ctx, uow, plan, visit)
+        await uow.arm(DeadlineKind.VISIT_GRACE, visit.grace_until, visit_id=visit.id)
+    active = [(v, p) for _, v, p in loaded if p.state.value == "active"]
+    planned = await plan_next(uow, [p for _, p in active], {p.id: v.occurrence for v, p in active})
+    await arm_visits(uow, planned)
 
-    return {
-        DeadlineKind.VISIT_AHEAD: on_ahead,
-        DeadlineKind.VISIT_REMIND: on_remind,
-        DeadlineKind.VISIT_DAY: on_day,
-        DeadlineKind.VISIT_GRACE: on_grace,
-        DeadlineKind.VISIT_ESCALATE: on_escalate,
-    }
+
+async def on_grace(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
+    for _, visit, plan in await _load(uow, due):
+        moved = await uow.conn.execute(
+            update(visits)
+            .where(visits.c.id == visit.id, visits.c.state == VisitState.DUE.value)
+            .values(state=VisitState.MISSED.value, escalation_level=1, updated_at=uow.now)
+        )
+        if moved.rowcount != 1:
+            continue
+        names = {p.id: p for p in await reminded(uow, plan, visit)}
+        text = t(
+            ctx.lang,
+            "⚠ The visit to {name} due {day} was not logged in time (visitors: {visitors}). "
+            "Give it to someone else below, or ask them to press Done.",
+            name=plan.cared_for,
+            day=plan_render.day_text(ctx.lang, visit.due_on),
+            visitors="、".join(p.name for p in names.values()) or "—",
+        )
+        buttons = plan_render.assign_buttons(visit.id, await assignable(uow, plan, set()))
+        told = await tell(
+            uow, await secretary_of(uow, plan), text, buttons=buttons or None, working_days=True
+        )
+        await plan_event(uow, plan.id, "escalated", visit_id=visit.id, level=1, to=told)
+        await uow.arm(
+            DeadlineKind.VISIT_ESCALATE,
+            uow.now + committee_after(plan.grace_period),
+            visit_id=visit.id,
+        )
+
+
+async def on_escalate(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
+    for _, visit, plan in await _load(uow, due):
+        moved = await uow.conn.execute(
+            update(visits)
+            .where(visits.c.id == visit.id, visits.c.state == VisitState.MISSED.value)
+            .values(escalation_level=2, updated_at=uow.now)
+        )
+        if moved.rowcount != 1:
+            continue
+        branch = await uow.conn.scalar(
+            select(branches.c.name).where(branches.c.id == plan.branch_id)
+        )
+        text = t(
+            ctx.lang,
+            "⚠ {branch}: the visit to {name} due {day} is still not logged, although the "
+            "secretary was told. /plan {key} shows its history.",
+            branch=branch or "",
+            name=plan.cared_for,
+            day=plan_render.day_text(ctx.lang, visit.due_on),
+            key=plan.key,
+        )
+        told = await tell(uow, await committee(uow), text, working_days=True)
+        await plan_event(uow, plan.id, "escalated", visit_id=visit.id, level=2, to=told)
