@@ -263,7 +263,8 @@ class Dispatcher:
             if chat in self._busy or chat in held:
                 held.add(chat)
                 continue
-            if not self._limiters.get(chat).has_capacity():
+            limiter = self._limiters.get(chat)
+            if not limiter.has_capacity():
                 held.add(chat)
                 paced = True
                 soon = now + timedelta(seconds=0.3)
@@ -274,7 +275,6 @@ class Dispatcher:
             held.add(chat)  # one row per chat per round
             row = _row(r)
             self._served[r.who] = self._served.get(r.who, 0) + 1
-            limiter = self._limiters.get(chat)
             if waiting[chat] >= 2 and not limiter.has_capacity(2) and r.purpose == Purpose.ALERT:
                 # This slot is the chat's last for a while: every alert waiting for it
                 # leaves in it, as one bundle, rather than one a second.
@@ -311,12 +311,11 @@ class Dispatcher:
     ) -> tuple[Row, dict[str, Any]]:
         """The chat's waiting alerts as one bundle row (``storage/bundles.py``); the first
         alone if the others went meanwhile."""
-        formed = await bundles.form(conn, first.chat_id, now, recipient_id=first.recipient_id)
-        if formed is None:
+        bundle_id = await bundles.form(conn, first.chat_id, now, recipient_id=first.recipient_id)
+        if bundle_id is None:
             payload = dict(first.payload)
             payload.pop("repeat", None)
             return first, payload
-        bundle_id, _ = formed
         carried = {"bundle": bundle_id, "page": 0}
         row = Row(
             bundle_id, first.chat_id, "sendMessage", carried, Purpose.BUNDLE, None, None, None, 1

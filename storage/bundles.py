@@ -39,11 +39,11 @@ def bundleable(method: str, purpose: str, payload: dict[str, Any]) -> bool:
 
 async def form(
     conn: AsyncConnection, chat_id: int, now: datetime, *, recipient_id: int | None
-) -> tuple[int, int] | None:
+) -> int | None:
     """Gather the chat's due alerts into a new bundle, claimed ('sending') at once.
 
-    Returns (bundle id, members), or None when fewer than two alerts were still waiting
-    (taken or cancelled meanwhile): those go as they are."""
+    Returns its id, or None when fewer than two alerts were still waiting (taken or
+    cancelled meanwhile): those go as they are."""
     due = (
         await conn.execute(
             select(outbox.c.id, outbox.c.priority, outbox.c.payload)
@@ -82,13 +82,12 @@ async def form(
         .where(outbox.c.id == bundle_id)
         .values(payload={"bundle": bundle_id, "page": 0})
     )
-    claimed = await conn.execute(
+    await conn.execute(
         update(outbox)
         .where(outbox.c.id.in_(ids), outbox.c.status == "pending")
         .values(status="bundled", ref_id=bundle_id)
-        .returning(outbox.c.id)
     )
-    return bundle_id, len(claimed.all())
+    return bundle_id
 
 
 async def entries(conn: AsyncConnection, bundle_id: int) -> list[Entry]:
