@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.usecases.common import Ctx
+from storage.group_commit import GroupCommit, Work
 from storage.uow import UnitOfWork, Wakeups
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -21,10 +25,18 @@ class Services:
     ctx: Ctx
     wakeups: Wakeups
     bot_username: str | None = None
+    _group: GroupCommit | None = field(default=None, init=False, repr=False)
 
     def uow(self) -> UnitOfWork:
         """A fresh transaction, stamped with the time it takes the write lock."""
         return UnitOfWork(self.engine, self.wakeups, self.clock, self.ctx.tz)
+
+    async def together(self, work: Work[T]) -> T:
+        """Run ``work`` in a transaction it may share with others arriving at the same
+        moment (``storage.group_commit``): how a flood of emergencies is stored."""
+        if self._group is None:
+            self._group = GroupCommit(self.engine, self.wakeups, self.clock, self.ctx.tz)
+        return await self._group.run(work)
 
 
 _SERVING: ContextVar[Services | None] = ContextVar("helpline_services", default=None)

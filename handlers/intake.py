@@ -39,19 +39,17 @@ async def trouble(update: Update, context: Context) -> None:
 
 
 async def _raise(update: Update, context: Context, kind: Kind) -> None:
-    """Store and alert first; the worker's acknowledgement goes out through the outbox."""
+    """Store and alert first; the worker's acknowledgement goes out through the outbox.
+    Emergencies arriving together are stored together (``Services.together``)."""
     assert update.effective_message is not None
     svc = services(context)
     actor = await actor_of(context, update)
-    async with svc.uow() as uow:
-        await raise_or_join(
-            uow,
-            svc.ctx,
-            actor,
-            kind=kind,
-            text=command_text(update.effective_message),
-            update_id=update.update_id,
+    text = command_text(update.effective_message)
+    await svc.together(
+        lambda uow: raise_or_join(
+            uow, svc.ctx, actor, kind=kind, text=text, update_id=update.update_id
         )
+    )
 
 
 async def request_start(update: Update, context: Context) -> None:

@@ -27,21 +27,21 @@ UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass
-class _Handling:
+class Handling:
     update_id: int
     done: bool = False  # a unit of work committed and marked the update done with it
     failed: Exception | None = None  # a handler raised: the update is to be tried again
 
 
-_HANDLING: ContextVar[_Handling | None] = ContextVar("helpline_handling", default=None)
+_HANDLING: ContextVar[Handling | None] = ContextVar("helpline_handling", default=None)
 
 
 @contextmanager
-def handling_update(update_id: int) -> Iterator[_Handling]:
+def handling_update(update_id: int) -> Iterator[Handling]:
     """While an incoming update is handled, the first unit of work that commits also marks
     it done in the inbox - in the same transaction, so an update whose effect committed is
     never handled again after a crash, and one whose effect did not is."""
-    state = _Handling(update_id)
+    state = Handling(update_id)
     token = _HANDLING.set(state)
     try:
         yield state
@@ -49,7 +49,7 @@ def handling_update(update_id: int) -> Iterator[_Handling]:
         _HANDLING.reset(token)
 
 
-def current_handling() -> _Handling | None:
+def current_handling() -> Handling | None:
     """The update being handled in this task, if any."""
     return _HANDLING.get()
 
@@ -97,6 +97,8 @@ class UnitOfWork:
 
     ``marks_update=False``: committing does not count as handling the incoming update
     (an answer queued on the way must not mark done an update whose effect may yet fail).
+    ``handlings``: the updates this transaction handles, when it is not the current
+    task's (a shared transaction of ``storage.group_commit`` handles several).
 
     With ``batch=True`` (the deadline engine firing many steps in one transaction) the
     rows it appends - outbox messages, timeline events, deadlines - are written with one
@@ -114,9 +116,11 @@ class UnitOfWork:
         *,
         batch: bool = False,
         marks_update: bool = True,
+        handlings: list[Handling] | None = None,
     ) -> None:
         self._engine = engine
         self._marks_update = marks_update
+        self._handlings = handlings
         self._wakeups = wakeups
         # Given a clock, the transaction's time is read when it takes the write lock: the
         # timeline then follows the order of commits, and a request's time is when it
@@ -163,15 +167,15 @@ class UnitOfWork:
         try:
             if exc_type is None:
                 await self.flush()
-                handling = _HANDLING.get() if self._marks_update else None
-                if handling is not None and not handling.done:
+                marks = [h for h in self._handles() if not h.done]
+                if marks:
                     await conn.execute(
                         update(inbox)
-                        .where(inbox.c.update_id == handling.update_id)
+                        .where(inbox.c.update_id.in_([h.update_id for h in marks]))
                         .values(status="done")
                     )
                 await conn.commit()
-                if handling is not None:
+                for handling in marks:
                     handling.done = True
             else:
                 await conn.rollback()
@@ -183,6 +187,13 @@ class UnitOfWork:
                 self._wakeups.outbox_changed()
             if self._earliest is not None:
                 self._wakeups.deadline_armed(self._earliest)
+
+    def _handles(self) -> list[Handling]:
+        """The incoming updates this transaction's commit finishes."""
+        if self._handlings is not None:
+            return self._handlings
+        current = _HANDLING.get() if self._marks_update else None
+        return [current] if current is not None else []
 
     async def policy(self) -> Policy:
         """The roster's timing policy, read once per transaction: a batch of a thousand
