@@ -137,6 +137,17 @@ async def load_request(conn: AsyncConnection, request_id: int) -> Request | None
     return _request(row) if row else None
 
 
+async def insert_request(conn: AsyncConnection, **values: Any) -> Request:
+    """Store a new request and return it as stored, in one statement (RETURNING)."""
+    row = (await conn.execute(requests.insert().values(**values).returning(requests))).one()
+    return _request(row)
+
+
+async def set_level(conn: AsyncConnection, request_id: int, level: int) -> None:
+    """Where in its chain a request now is (without touching its state)."""
+    await conn.execute(requests.update().where(requests.c.id == request_id).values(level=level))
+
+
 async def requests_by_ids(conn: AsyncConnection, ids: list[int]) -> dict[int, Request]:
     if not ids:
         return {}

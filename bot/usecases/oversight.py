@@ -26,7 +26,6 @@ from bot.usecases.common import (
 from bot.usecases.escalate import escalate
 from bot.usecases.timing import arm_after_take
 from storage import queries
-from storage.tables import requests
 from storage.uow import UnitOfWork
 
 
@@ -113,7 +112,7 @@ async def escalate_now(
         )
     level = req.chain.next_level(req.level)
     people = await recipients(uow, req, level)
-    await uow.conn.execute(requests.update().where(requests.c.id == req.id).values(level=level))
+    await queries.set_level(uow.conn, req.id, level)
     await uow.event(
         req.id,
         "escalated",

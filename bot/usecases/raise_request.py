@@ -19,7 +19,6 @@ from bot.usecases.common import Ctx, notify
 from bot.usecases.relay import relay
 from bot.usecases.timing import arm_escalation
 from storage import queries
-from storage.tables import requests
 from storage.uow import UnitOfWork
 
 
@@ -104,31 +103,26 @@ async def raise_request(
     )
     # Unknown senders, and people no branch serves, go to the committee's level at once.
     start = Audience.MEMBERS if branch_id is not None else Audience.COMMITTEE
-    result = await conn.execute(
-        requests.insert().values(
-            kind=kind.value,
-            category=category.value if category else None,
-            urgency=urgency.value,
-            state=State.OPEN.value,
-            branch_id=branch_id,
-            requester_id=person.id if person else None,
-            requester_chat_id=actor.chat_id,
-            requester_name=person.name if person else (actor.name or str(actor.chat_id)),
-            requester_department=person.department if person else None,
-            unregistered=person is None,
-            family_of_name=employee.name if employee else None,
-            text=text,
-            level=int(start),
-            chain=chain.frozen_json(),
-            source_update_id=update_id,
-            created_at=uow.now,
-            updated_at=uow.now,
-        )
+    req = await queries.insert_request(
+        conn,
+        kind=kind.value,
+        category=category.value if category else None,
+        urgency=urgency.value,
+        state=State.OPEN.value,
+        branch_id=branch_id,
+        requester_id=person.id if person else None,
+        requester_chat_id=actor.chat_id,
+        requester_name=person.name if person else (actor.name or str(actor.chat_id)),
+        requester_department=person.department if person else None,
+        unregistered=person is None,
+        family_of_name=employee.name if employee else None,
+        text=text,
+        level=int(start),
+        chain=chain.frozen_json(),
+        source_update_id=update_id,
+        created_at=uow.now,
+        updated_at=uow.now,
     )
-    pk = result.inserted_primary_key
-    assert pk is not None
-    req = await queries.load_request(conn, int(pk[0]))
-    assert req is not None
     await uow.event(
         req.id,
         "raised",
@@ -143,9 +137,7 @@ async def raise_request(
         return await _stored_only(uow, ctx, req, budget[0])
     alerted = await alert_from(uow, ctx, req, int(start))
     if alerted.level != req.level:
-        await conn.execute(
-            requests.update().where(requests.c.id == req.id).values(level=alerted.level)
-        )
+        await queries.set_level(conn, req.id, alerted.level)
     await uow.event(req.id, "alerted", level=alerted.level, to=[p.id for p in alerted.people])
     await arm_escalation(uow, req, alerted.level)
     if employee is not None and employee.telegram_id is not None:
