@@ -14,6 +14,10 @@ from typing import Any
 
 from babel.messages.pofile import read_po
 
+from bot.domain.marker import N_
+
+__all__ = ["N_", "t"]
+
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 _LOCALE_DIR = Path(__file__).parent / "locale"
@@ -43,8 +47,3 @@ def missing(lang: str, msgids: list[str]) -> list[str]:
     """List the msgids the catalog of `lang` does not translate (for the completeness test)."""
     cat = _catalog(lang)
     return [m for m in msgids if m not in cat]
-
-
-def N_(msgid: str) -> str:
-    """Mark a msgid for extraction where it is translated later (by the handler)."""
-    return msgid

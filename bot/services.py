@@ -11,8 +11,11 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
+from bot.domain.authz import Actor
 from bot.usecases.common import Ctx
-from storage.group_commit import GroupCommit, Work
+from storage import queries
+from storage.db import reading
+from storage.group_commit import GroupCommit, UseCase
 from storage.uow import UnitOfWork, Wakeups
 
 T = TypeVar("T")
@@ -27,11 +30,18 @@ class Services:
     bot_username: str | None = None
     _group: GroupCommit | None = field(default=None, init=False, repr=False)
 
-    def uow(self) -> UnitOfWork:
+    def uow(self, *, marks_update: bool = True) -> UnitOfWork:
         """A fresh transaction, stamped with the time it takes the write lock."""
-        return UnitOfWork(self.engine, self.wakeups, self.clock, self.ctx.tz)
+        return UnitOfWork(
+            self.engine, self.wakeups, self.clock, self.ctx.tz, marks_update=marks_update
+        )
 
-    async def together(self, work: Work[T]) -> T:
+    async def actor(self, telegram_id: int, name: str) -> Actor:
+        """Who is writing, as the roster knows them (a read, no write lock)."""
+        async with reading(self.engine) as conn:
+            return await queries.load_actor(conn, telegram_id, name)
+
+    async def together(self, work: UseCase[T]) -> T:
         """Run ``work`` in a transaction it may share with others arriving at the same
         moment (``storage.group_commit``): how a flood of emergencies is stored."""
         if self._group is None:

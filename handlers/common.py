@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -11,17 +11,13 @@ from telegram.ext import ContextTypes
 
 from bot.callbacks import Button
 from bot.domain.authz import Actor
-from bot.domain.priority import Priority
-from bot.domain.purposes import Purpose
 from bot.i18n import t
 from bot.render import keyboard, text_message
 from bot.services import Services, serving_now
 from bot.textfit import TEXT_LIMIT, split
-from bot.usecases.common import Ctx, Refused
+from bot.usecases.common import Refused, Work
 from bot.usecases.relay import Media
-from storage import queries
-from storage.db import reading
-from storage.uow import Send, UnitOfWork
+from bot.usecases.replies import queue_answer
 
 Context = ContextTypes.DEFAULT_TYPE
 T = TypeVar("T")
@@ -65,8 +61,7 @@ def lang(context: Context) -> str:
 async def actor_of(context: Context, update: Update) -> Actor:
     user = update.effective_user
     assert user is not None
-    async with reading(services(context).engine) as conn:
-        return await queries.load_actor(conn, user.id, user.full_name)
+    return await services(context).actor(user.id, user.full_name)
 
 
 def markup(rows: list[list[tuple[str, Button]]], context: Context) -> Any:
@@ -107,17 +102,14 @@ async def reply(
             await chat.send_photo(photo=png, caption=caption)
         return
     markup = kwargs.get("reply_markup")
-    async with UnitOfWork(
-        svc.engine, svc.wakeups, svc.clock, svc.ctx.tz, marks_update=False
-    ) as uow:
-        for i, piece in enumerate(pieces):
-            payload = text_message(piece)
-            if markup is not None and i == len(pieces) - 1:
-                payload["reply_markup"] = markup.to_dict()
-            await uow.send(Send(chat.id, "sendMessage", payload, Priority.REPLY, Purpose.REPLY))
-        for png, caption in photos:
-            picture = {"media": await uow.media(png), "caption": caption}
-            await uow.send(Send(chat.id, "sendPhoto", picture, Priority.REPLY, Purpose.REPLY))
+    async with svc.uow(marks_update=False) as uow:
+        await queue_answer(
+            uow,
+            chat.id,
+            pieces,
+            markup=markup.to_dict() if markup is not None else None,
+            photos=photos,
+        )
 
 
 def command_text(message: Message) -> str:
@@ -169,9 +161,6 @@ class Declined:
 
 
 DECLINED = Declined()
-
-
-Work = Callable[[UnitOfWork, Ctx, Actor], Awaitable[T]]
 
 
 async def as_sender(update: Update, context: Context, work: Work[T]) -> T:

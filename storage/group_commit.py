@@ -31,7 +31,7 @@ from storage.uow import Clock, Handling, UnitOfWork, Wakeups, current_handling
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Work = Callable[[UnitOfWork], Awaitable[T]]
+UseCase = Callable[[UnitOfWork], Awaitable[T]]
 
 # More than this many waiting are split over several transactions: a transaction holds the
 # write lock, and the dispatcher must get its turn to send what the last one stored.
@@ -40,7 +40,7 @@ LIMIT = 25
 
 @dataclass
 class _Waiting(Generic[T]):
-    work: Work[T]
+    work: UseCase[T]
     handling: Handling | None
     result: asyncio.Future[T] = field(default_factory=lambda: _loop().create_future())
 
@@ -63,7 +63,7 @@ class GroupCommit:
         self._waiting: list[_Waiting[Any]] = []
         self._runner: asyncio.Task[None] | None = None
 
-    async def run(self, work: Work[T]) -> T:
+    async def run(self, work: UseCase[T]) -> T:
         """Run ``work`` in a transaction, perhaps shared; return once it committed."""
         waiting: _Waiting[T] = _Waiting(work, current_handling())
         self._waiting.append(waiting)

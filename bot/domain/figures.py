@@ -35,8 +35,8 @@ from enum import Enum, StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.domain.marker import N_
 from bot.domain.refusal import DomainRefusal
-from bot.i18n import N_
 
 MIN_N = 3  # fewer requests (visits, ratings) than this behind a figure: suppressed
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # periods the help line can have figures for

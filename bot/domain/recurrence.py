@@ -17,8 +17,8 @@ from itertools import islice
 
 from dateutil.rrule import rrule, rrulestr
 
+from bot.domain.marker import N_
 from bot.domain.refusal import DomainRefusal
-from bot.i18n import N_
 
 MAX_RULE_LENGTH = 500
 # Visits and shifts happen on days: a rule denser than daily (every hour, minute, second)

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from bot.domain.marker import N_
 from bot.domain.recurrence import WEEKDAY_CODES, Recurrence
 from bot.domain.refusal import DomainRefusal
 from bot.domain.worktime import WEEKDAYS
-from bot.i18n import N_
 
 # A weekly table's rows need a DTSTART: a fixed Monday (a weekly rule recurs the same).
 TABLE_START = date(2026, 1, 5)

@@ -14,8 +14,8 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from bot.domain.authz import Actor
+from bot.domain.marker import N_
 from bot.domain.refusal import DomainRefusal
-from bot.i18n import N_
 
 DAY = timedelta(days=1)
 NAME_LIMIT = 200  # the cared-for person's name, or a duty's title

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -21,6 +22,8 @@ from storage import bundles, queries
 from storage.tables import outbox, requests
 from storage.uow import Send, UnitOfWork
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Ctx:
@@ -28,6 +31,10 @@ class Ctx:
 
     lang: str
     tz: ZoneInfo
+
+
+# A use case run as the sender of an update, in a transaction of its own.
+Work = Callable[[UnitOfWork, Ctx, Actor], Awaitable[T]]
 
 
 class Lazy(str):
