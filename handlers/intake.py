@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot import render
 from bot.callbacks import Button, Verb
+from bot.domain.authz import Actor
 from bot.domain.kinds import Category, Kind
 from bot.i18n import t
 from bot.usecases import actions
@@ -42,12 +43,13 @@ async def _raise(update: Update, context: Context, kind: Kind) -> None:
     """Store and alert first; the worker's acknowledgement goes out through the outbox.
     Emergencies arriving together are stored together (``Services.together``)."""
     assert update.effective_message is not None
+    assert update.effective_user is not None
     svc = services(context)
-    actor = await actor_of(context, update)
+    sender = Actor(chat_id=update.effective_user.id, name=update.effective_user.full_name)
     text = command_text(update.effective_message)
     await svc.together(
         lambda uow: raise_or_join(
-            uow, svc.ctx, actor, kind=kind, text=text, update_id=update.update_id
+            uow, svc.ctx, sender, kind=kind, text=text, update_id=update.update_id
         )
     )
 

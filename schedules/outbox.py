@@ -107,6 +107,12 @@ def _due_in_turns(now: datetime, limit: int) -> Select[Any]:
 Undeliverable = Callable[[Row, str], Awaitable[None]]
 
 
+# How soon a round looks again at a chat that must wait for its pace: its next slot is
+# missed by at most this much. The look is a read, no write lock; it happens only while
+# some chat is being paced (a flood), and in a flood it is the slot that carries a bundle.
+PACED_LOOK = timedelta(seconds=0.1)
+
+
 class ChatLimiters:
     """A leaky bucket per chat: short bursts, then about one message a second; a group
     (negative id) 20 a minute. Telegram's numbers (Bot FAQ), sends and edits alike."""
@@ -267,7 +273,7 @@ class Dispatcher:
             if not limiter.has_capacity():
                 held.add(chat)
                 paced = True
-                soon = now + timedelta(seconds=0.3)
+                soon = now + PACED_LOOK
                 next_at = soon if next_at is None else min(next_at, soon)
                 continue
             if len(chosen) + len(bundling) >= self._concurrency - len(self._tasks):

@@ -32,7 +32,7 @@ class Raised:
 async def raise_or_join(
     uow: UnitOfWork,
     ctx: Ctx,
-    actor: Actor,
+    sender: Actor,
     *,
     kind: Kind,
     text: str = "",
@@ -40,18 +40,23 @@ async def raise_or_join(
 ) -> Raised:
     """A /120 or /110: added to the sender's open or taken request of the same kind
     (``bot/domain/repeats.py``), unless it starts with "new"; else raised. One read
-    answers both "was this update handled already?" and "is there one to join?"."""
+    answers both "was this update handled already?" and "is there one to join?".
+
+    ``sender`` needs only the chat and the name Telegram gives: who they are in the
+    roster is read here, in the transaction (a flood of emergencies must not first
+    queue a hundred reads of roles that raising a request does not look at)."""
     new, text = asks_for_new(text)
     found = await queries.request_to_join(
-        uow.conn, actor.chat_id, kind.value, [s.value for s in JOINS], update_id
+        uow.conn, sender.chat_id, kind.value, [s.value for s in JOINS], update_id
     )
     if found is not None:
         req, duplicate = found
         if duplicate:
             return Raised(req, [], duplicate=True)
         if not new:
+            actor = await queries.load_actor(uow.conn, sender.chat_id, sender.name)
             return await _join(uow, ctx, actor, req, text)
-    return await raise_request(uow, ctx, actor, kind=kind, text=text, update_id=update_id)
+    return await raise_request(uow, ctx, sender, kind=kind, text=text, update_id=update_id)
 
 
 async def _join(uow: UnitOfWork, ctx: Ctx, actor: Actor, req: Request, text: str) -> Raised:
@@ -126,7 +131,7 @@ async def raise_request(
     await uow.event(
         req.id,
         "raised",
-        actor_id=actor.person_id,
+        actor_id=person.id if person else None,
         actor_chat_id=actor.chat_id,
         kind=kind.value,
         category=req.category.value if req.category else None,
