@@ -188,7 +188,7 @@ async def report(root: Path, n: int = 1_000_000, warm_runs: int = 3) -> Outcome:
             photos = [c for replies in got.values() for r in replies for c in r.photos]
             out.extra["report_png_ok"] = f"{sum(png_ok(srv, c) for c in photos)}/{len(photos)}"
     quarter = quarter_requests(db, tz)
-    missing = "" if HANDLERS.exists() else "; handlers/reports.py not there yet"
+    missing = "" if HANDLERS.exists() else "; handlers/figures/reports.py not there yet"
 
     def shape(name: str) -> str:
         replies = got.get(name) or []

@@ -20,28 +20,28 @@ from bot.domain.purposes import Purpose
 from bot.services import Services
 from bot.settings import Settings, WebhookOptions
 from bot.startup import StartupError, check_database, wait_for_telegram
-from bot.updates import (
+from bot.usecases.common import Ctx
+from bot.usecases.desk import digest
+from bot.usecases.escalation.deadline_effects import effects
+from bot.usecases.escalation.escalate import undeliverable
+from bot.usecases.escalation.sweep import rearm_orphans, report_stuck_alerts
+from bot.usecases.figures import assessment
+from schedules import inbox
+from schedules.deadlines import DeadlineEngine
+from schedules.outbox import ChatLimiters, Dispatcher, Row
+from schedules.plans import arm_plans
+from schedules.poller import poll
+from schedules.runner import Wakeups
+from schedules.supervise import Fatal
+from schedules.updates import (
     FIRST_RETRY,
     RETRY_KEY,
     InboxApplication,
     PerChatUpdates,
     on_senders,
 )
-from bot.usecases import assessment, digest, plan_schedule
-from bot.usecases.common import Ctx
-from bot.usecases.escalate import undeliverable
-from bot.usecases.followups import effects
-from bot.usecases.sweep import rearm_orphans, report_stuck_alerts
-from schedules import inbox
-from schedules.deadlines import DeadlineEngine
-from schedules.outbox import ChatLimiters, Dispatcher, Row
-from schedules.poller import poll
-from schedules.runner import Wakeups
-from schedules.supervise import Fatal
 from schedules.webhook import WebhookServer
-from storage import plan_queries
-from storage.db import make_engine, migrate, reading
-from storage.uow import UnitOfWork
+from storage.db import make_engine, migrate
 
 log = logging.getLogger(__name__)
 
@@ -154,24 +154,8 @@ class Runtime:
         await self.arm_plans()  # plans an import (another process) added or changed
 
     async def arm_plans(self) -> int:
-        """Give every active plan its next visit, a bounded batch per transaction so that
-        an escalation due meanwhile takes the write lock between batches; return how many
-        batches it took."""
-        batches, last = 0, 0
-        while True:
-            # Looking costs no write lock: the sweep every 30 s mostly finds nothing.
-            async with reading(self.engine) as conn:
-                if not await plan_queries.unarmed_active_plans(conn, 1, after_id=last):
-                    return batches
-            # A batch unit of work: the plans' deadline rows go out in one executemany.
-            batch_uow = UnitOfWork(
-                self.engine, self.wakeups, self.clock.now(), self.ctx.tz, batch=True
-            )
-            async with batch_uow as uow:
-                last = await plan_schedule.ensure_armed(uow, after_id=last)
-            if not last:
-                return batches
-            batches += 1
+        """Every active plan given its next visit (``schedules/plans.py``)."""
+        return await arm_plans(self.engine, self.wakeups, self.clock, self.ctx.tz)
 
     async def start(self) -> None:
         await migrate(self.engine)

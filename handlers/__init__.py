@@ -12,20 +12,14 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import (
-    buttons,
-    desk,
-    intake,
-    oversight,
-    plans,
-    reports,
-    senders,
-    surveys,
-    talk,
-    views,
-    visits,
-)
+from handlers import buttons
+from handlers.care_plans import plans, visits
+from handlers.desk import desk
 from handlers.errors import on_error
+from handlers.escalation import oversight
+from handlers.figures import reports
+from handlers.requests import intake, senders, talk, views
+from handlers.surveys import surveys
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -9,11 +9,15 @@ from telegram.error import TelegramError
 
 from bot.callbacks import Button, Verb, unpack
 from bot.i18n import N_, t
-from bot.textfit import shorten
-from bot.usecases import actions, bundle_pages, oversight
+from bot.texts.textfit import shorten
 from bot.usecases.common import Refused
-from handlers import desk, intake, plans, surveys, visits
+from bot.usecases.escalation import oversight
+from bot.usecases.requests import actions, bundle_pages
+from handlers.care_plans import plans, visits
 from handlers.common import Context, actor_of, as_sender, lang, services
+from handlers.desk import desk
+from handlers.requests import intake
+from handlers.surveys import surveys
 
 log = logging.getLogger(__name__)
 

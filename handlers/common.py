@@ -12,12 +12,12 @@ from telegram.ext import ContextTypes
 from bot.callbacks import Button
 from bot.domain.authz import Actor
 from bot.i18n import t
-from bot.render import keyboard, text_message
 from bot.services import Services, serving_now
-from bot.textfit import TEXT_LIMIT, split
+from bot.texts.render import keyboard, text_message
+from bot.texts.textfit import TEXT_LIMIT, split
 from bot.usecases.common import Refused, Work
-from bot.usecases.relay import Media
-from bot.usecases.replies import queue_answer
+from bot.usecases.requests.relay import Media
+from bot.usecases.requests.replies import queue_answer
 
 Context = ContextTypes.DEFAULT_TYPE
 T = TypeVar("T")

@@ -1,6 +1,6 @@
 """The last line: log the failure once, never show a traceback to a user.
 
-Telling the sender and trying the update again is the inbox's job (``bot.updates``): it
+Telling the sender and trying the update again is the inbox's job (``schedules.updates``): it
 knows whether the update's effect was stored and how many tries it has had.
 """
 

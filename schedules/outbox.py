@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.bundle_render import bundle_message
 from bot.clock import Clock
 from bot.domain.purposes import Purpose
 from bot.i18n import t
+from bot.texts.bundle_render import bundle_message
 from schedules.supervise import Backoff
 from schedules.telegram_calls import EDITS, call
 from storage import bundles

@@ -1,4 +1,4 @@
-"""Bundles of alerts in the outbox (``bot/bundle_render.py`` says what a bundle is).
+"""Bundles of alerts in the outbox (``bot/texts/bundle_render.py`` says what a bundle is).
 
 A bundle is an outbox row of its own (purpose ``bundle``, payload ``{"bundle": its id,
 "page": n}``; the text is drawn from its members whenever it is sent or edited). Its

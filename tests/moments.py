@@ -56,7 +56,7 @@ AWKWARD = {
 
 def helpline(argv: list[str], at: datetime = QUIET) -> int:
     """The ``helpline`` command run in-process with its clock at a named instant."""
-    from bot.cli import main
+    from bot.cli.main import main
     from bot.clock import FakeClock
 
     return main(argv, FakeClock(at))

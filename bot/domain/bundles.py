@@ -1,4 +1,4 @@
-"""An entry of a bundle of alerts (``bot/bundle_render.py`` says what a bundle is): the
+"""An entry of a bundle of alerts (``bot/texts/bundle_render.py`` says what a bundle is): the
 request it lists, as its alert summarised it, and why it is no longer open, if it is not."""
 
 from __future__ import annotations

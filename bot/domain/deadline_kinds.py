@@ -1,5 +1,6 @@
 """What a deadline is for: the closed set of kinds the deadline engine fires
-(``schedules/deadlines.py``), each handled by one effect (``bot/usecases/followups.py``).
+(``schedules/deadlines.py``), each handled by one effect
+(``bot/usecases/escalation/deadline_effects.py``).
 Stored as their text in ``deadlines.kind``."""
 
 from __future__ import annotations

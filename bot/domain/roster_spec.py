@@ -1,4 +1,4 @@
-"""The roster file's values, as the rules see them: what `bot.roster.parse_roster` returns
+"""The roster file's values, as the rules see them: what `bot.files.roster.parse_roster` returns
 (re-exported there), and what `storage/roster_store.py` writes.
 
 Frozen, so a parsed roster can be handed around (CLI, import, tests) without anyone

@@ -195,7 +195,7 @@ def tally(
 
 @dataclass(frozen=True)
 class SurveySpec:
-    """A survey file as read (``bot/survey_file.py``), before it is stored."""
+    """A survey file as read (``bot/files/survey_file.py``), before it is stored."""
 
     key: str
     title: str

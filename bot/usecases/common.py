@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from bot import render
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, next_state
 from bot.domain.people import Person
@@ -18,6 +17,7 @@ from bot.domain.purposes import Purpose
 from bot.domain.refusal import DomainRefusal
 from bot.domain.requests import Request
 from bot.i18n import t
+from bot.texts import render
 from storage import bundles, queries
 from storage.tables import outbox, requests
 from storage.uow import Send, UnitOfWork

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.demo import Demo
+from bot.cli.demo import Demo
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser

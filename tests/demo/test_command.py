@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.demo import Demo, run_demo
+from bot.cli.demo import Demo, run_demo
 from bot.settings import SettingsError
 from tests.moments import helpline
 
@@ -44,7 +44,7 @@ async def test_helpline_demo_starts_serves_the_page_and_stops_on_ctrl_c(
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.cli.main",
         "demo",
         "--port",
         "0",

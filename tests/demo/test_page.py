@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.demo import Demo
+from bot.cli.demo import Demo
 from bot.i18n import t
 
 if TYPE_CHECKING:

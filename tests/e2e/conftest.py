@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bot.app import Runtime
 from bot.clock import FakeClock
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 from bot.settings import Settings, WebhookOptions
 from sandbox import Limits, SandboxServer
 from sandbox.users import SimUser

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.domain.survey import SurveySpec
-from bot.survey_file import parse_survey
+from bot.files.survey_file import parse_survey
 from sandbox.users import SentMessage, SimUser
 from storage.db import writing
 from storage.survey_store import import_survey

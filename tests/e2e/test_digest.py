@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 
 from bot.domain.priority import Priority
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 from storage.db import make_engine
 from storage.roster_store import import_roster
 from storage.tables import branches, care_plans, deadlines, outbox, visits

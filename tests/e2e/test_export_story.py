@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.export import ExportOptions, export
+from bot.files.export import ExportOptions, export
 from tests.e2e.conftest import LI, MAO, NAMES, QIAN, SUN_MOTHER, ZHOU, World
 
 TYPED = [

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 from storage.roster_store import import_roster
 from storage.tables import people, requests
 from tests.e2e.conftest import MAO, ROSTER, SUN, SUN_MOTHER, WANG, WU, ZHOU, World

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.usecases import bundle_pages
 from bot.usecases.common import Refused
+from bot.usecases.requests import bundle_pages
 from sandbox import Limits
 from sandbox.users import SentMessage, SimUser
 from schedules.outbox import ChatLimiters

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 from storage.db import make_engine
 from storage.roster_store import import_roster
 from storage.tables import deadlines, events, requests

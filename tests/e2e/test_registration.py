@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.cli.main import main
 from storage.tables import people, requests
 from tests.e2e.conftest import MAO, SUN, WANG, ZHOU, World, service_request
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.cli.main import main
 from storage.tables import outbox, requests
 from tests.e2e.conftest import LI, MAO, QIAN, ROSTER, WANG, ZHAO, World
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 from storage.db import make_engine
 from storage.roster_store import import_roster
 from storage.tables import events, people, requests

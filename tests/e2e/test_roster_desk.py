@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 from storage.roster_store import import_roster
 from storage.tables import people, requests, roster_events
 from tests.e2e.conftest import CHEN, LI, MAO, QIAN, ROSTER, SUN_MOTHER, WANG, ZHOU, World

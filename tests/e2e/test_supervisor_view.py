@@ -22,7 +22,7 @@ from sqlalchemy import select
 from telegram.ext import CommandHandler
 
 from bot.callbacks import Verb
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 from storage.tables import inbox, people
 from tests.e2e.conftest import (
     GU,

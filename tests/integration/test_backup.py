@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.backup import backup, sqlite_path
-from bot.outfiles import OutputError
+from bot.files.backup import backup, sqlite_path
+from bot.files.outfiles import OutputError
 from storage.db import make_engine, migrate
 from tests.moments import helpline
 

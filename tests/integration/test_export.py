@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 from storage.db import make_engine, migrate
 from storage.roster_store import import_roster
 from storage.tables import events, people, requests

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import FakeClock
 from bot.domain.authz import Actor
 from bot.domain.kinds import Kind
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 from bot.usecases.common import Ctx
-from bot.usecases.raise_request import Raised, raise_or_join
+from bot.usecases.requests.raise_request import Raised, raise_or_join
 from storage.group_commit import GroupCommit
 from storage.roster_store import import_roster
 from storage.tables import inbox, outbox, requests

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 from storage.invites import (
     RedeemResult,
     RedeemStatus,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.roster import Roster, parse_roster
+from bot.files.roster import Roster, parse_roster
 from storage.roster_store import import_roster
 from storage.tables import (
     branch_departments,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.roster import Roster, parse_roster
+from bot.files.roster import Roster, parse_roster
 from storage.roster_store import import_roster
 from storage.tables import (
     branches,

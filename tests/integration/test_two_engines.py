@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import FakeClock
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.kinds import Kind
-from bot.roster import parse_roster
-from bot.usecases.actions import take
+from bot.files.roster import parse_roster
 from bot.usecases.common import Ctx
-from bot.usecases.followups import effects
-from bot.usecases.raise_request import raise_request
+from bot.usecases.escalation.deadline_effects import effects
+from bot.usecases.requests.actions import take
+from bot.usecases.requests.raise_request import raise_request
 from schedules.deadlines import DeadlineEngine
 from schedules.runner import Wakeups
 from storage.db import make_engine, migrate

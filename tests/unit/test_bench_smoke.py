@@ -13,7 +13,7 @@ from bench.history import Branch, _History, stamp
 from bench.seed import RosterSpec, make_roster
 from bench.stats import Metric, format_table, markers, percentile
 from bot.domain.recurrence import parse_rule
-from bot.roster import parse_roster
+from bot.files.roster import parse_roster
 
 
 def test_percentile_interpolates_like_numpy() -> None:

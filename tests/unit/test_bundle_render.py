@@ -1,10 +1,10 @@
-"""A bundle's pages, buttons and headers (``bot/bundle_render.py``), without a bot."""
+"""A bundle's pages, buttons and headers (``bot/texts/bundle_render.py``), without a bot."""
 
 from __future__ import annotations
 
-from bot.bundle_render import PAGE, bundle, pages
 from bot.callbacks import Button, Verb
 from bot.domain.bundles import Entry
+from bot.texts.bundle_render import PAGE, bundle, pages
 
 
 def entries(n: int, *, escalated: bool = False, taken: frozenset[int] = frozenset()) -> list[Entry]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot import charts
+from bot.texts import charts
 
 CHINESE = "接单时间 · 仓储部支部 · 码头机修支部 · 分钟"
 
@@ -70,7 +70,7 @@ def test_labels_from_the_roster_are_drawn_as_plain_text(label: str) -> None:
 
 def test_a_survey_whose_texts_look_like_tex_still_closes_with_its_charts() -> None:
     from bot.domain.survey import Question, QuestionKind, tally
-    from bot.survey_charts import result_charts
+    from bot.texts.survey_charts import result_charts
 
     questions = [
         Question("Is the $200 canteen subsidy enough?", QuestionKind.SCALE),

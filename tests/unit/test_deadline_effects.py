@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.deadline_kinds import DeadlineKind
-from bot.usecases.followups import EFFECTS
+from bot.usecases.escalation.deadline_effects import EFFECTS
 
 
 def test_every_deadline_kind_has_one_effect() -> None:

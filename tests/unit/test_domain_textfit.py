@@ -10,7 +10,7 @@ from types import FrameType
 
 import pytest
 
-from bot.textfit import CAPTION_LIMIT, ELLIPSIS, TEXT_LIMIT, shorten, split, utf16_len
+from bot.texts.textfit import CAPTION_LIMIT, ELLIPSIS, TEXT_LIMIT, shorten, split, utf16_len
 
 EMOJI = "😀"  # outside the BMP: a surrogate pair, 2 UTF-16 units
 FAMILY = "👨‍👩‍👧"  # three astral emoji joined by ZWJ: 8 units

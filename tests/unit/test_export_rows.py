@@ -1,4 +1,4 @@
-"""What an export row holds, whole and anonymised (bot/export_rows.py)."""
+"""What an export row holds, whole and anonymised (bot/files/export_rows.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.export_rows import (
+from bot.files.export_rows import (
     ANONYMISED_EVENT_COLUMNS,
     ANONYMISED_REQUEST_COLUMNS,
     EVENT_COLUMNS,

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from bot.domain.figures import BranchFigures, Period, Report, Span, Timing
-from bot.report_render import Line, duration, lines
-from bot.report_text import compact, fitting, text
+from bot.texts.report_render import Line, duration, lines
+from bot.texts.report_text import compact, fitting, text
 
 EN = "en"
 

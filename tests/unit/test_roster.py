@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.escalation import DEFAULT_CHAINS, Chain
 from bot.domain.kinds import Urgency
-from bot.roster import RosterError, RosterProblem, parse_roster
+from bot.files.roster import RosterError, RosterProblem, parse_roster
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "roster.yaml"
 

@@ -8,7 +8,7 @@ from datetime import date, time
 import pytest
 
 from bot.domain.rota import TABLE_START, weekly_rule
-from bot.roster import PlanSpec, RosterError, ShiftSpec, parse_roster
+from bot.files.roster import PlanSpec, RosterError, ShiftSpec, parse_roster
 
 BASE = """\
 committee: [chen]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.survey import Question, QuestionKind
-from bot.survey_file import SurveyFileError, parse_survey
+from bot.files.survey_file import SurveyFileError, parse_survey
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "survey.yaml"
 

@@ -1,0 +1,1 @@
+"""The ``helpline`` console command and its subcommands, ``helpline demo`` among them."""

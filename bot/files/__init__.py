@@ -1,0 +1,1 @@
+"""The admin's files: the roster and survey files read, exports, reports and backups written."""

@@ -1,0 +1,1 @@
+"""Care plans and their visits: created, kept armed, reminded, done, escalated."""

@@ -1,0 +1,1 @@
+"""The secretary's desk: the board, the morning digest, members away and back."""

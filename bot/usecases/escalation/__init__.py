@@ -1,0 +1,1 @@
+"""Who is alerted next and when: alerting a level, escalating, the deadlines' effects."""

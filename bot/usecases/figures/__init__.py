@@ -1,0 +1,1 @@
+"""The figures: /report and /figures, and the quarterly assessment."""

@@ -1,0 +1,1 @@
+"""The yearly survey: asked, answered, reminded, closed and published."""

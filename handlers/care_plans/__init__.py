@@ -1,0 +1,1 @@
+"""Handlers of care plans and visits: /newplan, /visits, /plan, the visit buttons."""

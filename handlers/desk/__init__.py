@@ -1,0 +1,1 @@
+"""Handlers of the secretary's desk: /board, /handles, /remove, /away KEY, /family."""

@@ -1,0 +1,1 @@
+"""Handlers of /escalate, /confirm on a worker's behalf, /away and /back."""

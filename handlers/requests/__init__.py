@@ -1,0 +1,1 @@
+"""Handlers of a request's life: /120 /110 /request, talk, /mine /status /resolve, /cancelall."""

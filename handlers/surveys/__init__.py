@@ -1,0 +1,1 @@
+"""Handlers of /survey and the survey's answer buttons."""
