@@ -28,7 +28,8 @@ from bot.usecases.escalation.sweep import rearm_orphans, report_stuck_alerts
 from bot.usecases.figures import assessment
 from schedules import inbox
 from schedules.deadlines import DeadlineEngine
-from schedules.outbox import ChatLimiters, Dispatcher, Row
+from schedules.outbox import Dispatcher
+from schedules.pace import ChatLimiters
 from schedules.plans import arm_plans
 from schedules.poller import poll
 from schedules.runner import Wakeups
@@ -42,6 +43,7 @@ from schedules.updates import (
 )
 from schedules.webhook import WebhookServer
 from storage.db import make_engine, migrate
+from storage.outbox_queue import Row
 
 log = logging.getLogger(__name__)
 

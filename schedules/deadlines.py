@@ -14,33 +14,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
+from storage import deadline_queue
 from storage.db import reading
-from storage.tables import deadlines
+from storage.deadline_queue import Deadline
 from storage.uow import UTC_ZONE, UnitOfWork, Wakeups
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
-
-
-@dataclass(frozen=True)
-class Deadline:
-    id: int
-    kind: str
-    request_id: int | None
-    due_at: datetime
-    data: dict[str, Any]
-    visit_id: int | None = None  # a care-plan step: the visit it belongs to
 
 
 # An effect receives the deadlines of its kind that fell due together, oldest first, so
@@ -65,10 +53,7 @@ class DeadlineEngine:
 
     async def next_due(self) -> datetime | None:
         async with reading(self._engine) as conn:
-            found = await conn.scalar(
-                select(func.min(deadlines.c.due_at)).where(deadlines.c.status == "pending")
-            )
-        return found if isinstance(found, datetime) else None
+            return await deadline_queue.earliest(conn)
 
     async def tick(self) -> int:
         """Fire every deadline due now, oldest first; return how many fired."""
@@ -108,11 +93,7 @@ class DeadlineEngine:
                     await savepoint.rollback()
                     log.exception("deadline %s (%s) failed; retrying later", one[0].id, one[0].kind)
                     # Never lose a step: try again shortly rather than drop it.
-                    await uow.conn.execute(
-                        update(deadlines)
-                        .where(deadlines.c.id == one[0].id)
-                        .values(status="pending", due_at=now + RETRY_AFTER_FAILURE, fired_at=None)
-                    )
+                    await deadline_queue.put_off(uow.conn, one[0].id, now + RETRY_AFTER_FAILURE)
         return fired, seen
 
     def _uow(self, now: datetime, *, batch: bool = False) -> UnitOfWork:
@@ -120,35 +101,7 @@ class DeadlineEngine:
 
     async def _claim(self, uow: UnitOfWork, now: datetime, limit: int = 0) -> list[Deadline]:
         """Mark due rows fired (pending -> fired): whoever changes a row owns its effect."""
-        due = (
-            select(deadlines.c.id)
-            .where(deadlines.c.status == "pending", deadlines.c.due_at <= now)
-            .order_by(deadlines.c.due_at, deadlines.c.id)
-            .limit(limit or self._batch)
-            .scalar_subquery()
-        )
-        rows = (
-            await uow.conn.execute(
-                update(deadlines)
-                .where(deadlines.c.id.in_(due), deadlines.c.status == "pending")
-                .values(status="fired", fired_at=now)
-                .returning(
-                    deadlines.c.id,
-                    deadlines.c.kind,
-                    deadlines.c.request_id,
-                    deadlines.c.due_at,
-                    deadlines.c.data,
-                    deadlines.c.visit_id,
-                )
-            )
-        ).all()
-        return sorted(
-            (
-                Deadline(r.id, r.kind, r.request_id, r.due_at, dict(r.data or {}), r.visit_id)
-                for r in rows
-            ),
-            key=lambda d: (d.due_at, d.id),
-        )
+        return await deadline_queue.claim_due(uow.conn, now, limit or self._batch)
 
     async def _apply(self, uow: UnitOfWork, run: list[Deadline]) -> None:
         effect = self._effects.get(run[0].kind)

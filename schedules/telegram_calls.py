@@ -8,6 +8,8 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, MessageId
 
+from bot.i18n import t
+
 
 def _markup(payload: dict[str, Any], bot: Bot) -> InlineKeyboardMarkup | None:
     raw = payload.get("reply_markup")
@@ -65,3 +67,20 @@ async def call(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> 
 
 
 EDITS = frozenset({"editMessageText", "editMessageReplyMarkup"})
+
+
+def as_repeat(lang: str, method: str, original: dict[str, Any]) -> dict[str, Any]:
+    """A send that may have arrived goes again marked "(repeat)" (its text, or a photo's
+    caption); an edit is safe to repeat as it is."""
+    payload = dict(original)
+    if method in EDITS or payload.get("repeat"):
+        return payload
+    if "bundle" in payload:  # drawn when it leaves: the drawing says it
+        payload["repeat"] = True
+        return payload
+    for field in ("text", "caption"):
+        if field in payload or (field == "caption" and method == "sendPhoto"):
+            payload[field] = t(lang, "(repeat) ") + str(payload.get(field) or "")
+            payload["repeat"] = True
+            break
+    return payload

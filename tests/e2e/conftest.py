@@ -24,7 +24,7 @@ from bot.files.roster import parse_roster
 from bot.settings import Settings, WebhookOptions
 from sandbox import Limits, SandboxServer
 from sandbox.users import SimUser
-from schedules.outbox import ChatLimiters
+from schedules.pace import ChatLimiters
 from storage.db import make_engine, migrate
 from storage.roster_store import import_roster
 from tests.moments import DEC_1_MORNING, QUIET

@@ -18,7 +18,7 @@ from bot.usecases.common import Refused
 from bot.usecases.requests import bundle_pages
 from sandbox import Limits
 from sandbox.users import SentMessage, SimUser
-from schedules.outbox import ChatLimiters
+from schedules.pace import ChatLimiters
 from storage import queries
 from storage.tables import outbox
 from tests.crowd import FIRST, crowd_roster, marker

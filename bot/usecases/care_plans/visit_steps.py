@@ -29,9 +29,9 @@ from bot.usecases.care_plans.plan_schedule import (
     today,
 )
 from bot.usecases.common import Ctx
-from schedules.deadlines import Deadline
 from storage import plan_queries as pq
 from storage import queries
+from storage.deadline_queue import Deadline
 from storage.plan_queries import Plan, Visit
 from storage.tables import branches, visits
 from storage.uow import Send, UnitOfWork

@@ -23,9 +23,9 @@ from bot.domain.worktime import WorkCalendar
 from bot.i18n import t
 from bot.texts import render
 from bot.usecases.common import Ctx
-from schedules.deadlines import Deadline
 from storage import board_queries as bq
 from storage import queries
+from storage.deadline_queue import Deadline
 from storage.tables import deadlines
 from storage.uow import Send, UnitOfWork
 

@@ -23,8 +23,8 @@ from bot.usecases.escalation.escalate import escalate, escalate_many
 from bot.usecases.escalation.timing import due_after
 from bot.usecases.figures import assessment
 from bot.usecases.surveys import surveys
-from schedules.deadlines import Deadline
 from storage import queries
+from storage.deadline_queue import Deadline
 from storage.uow import UnitOfWork
 
 # What the deadline engine runs: the deadlines of one kind now due, in one transaction.

@@ -24,8 +24,8 @@ from bot.texts import render, report_charts, report_render, report_text
 from bot.texts.textfit import TEXT_LIMIT, split
 from bot.usecases.common import Ctx
 from bot.usecases.figures.reports import figures_of
-from schedules.deadlines import Deadline
 from storage import queries
+from storage.deadline_queue import Deadline
 from storage.tables import deadlines
 from storage.uow import Send, UnitOfWork
 

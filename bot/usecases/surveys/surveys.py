@@ -23,8 +23,8 @@ from bot.i18n import N_
 from bot.texts import survey_render as sr
 from bot.texts.render import Payload, text_message
 from bot.usecases.common import Ctx, Lazy, Refused
-from schedules.deadlines import Deadline
 from storage import survey_store as store
+from storage.deadline_queue import Deadline
 from storage.survey_store import Recipient
 from storage.uow import Send, UnitOfWork
 
