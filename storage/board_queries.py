@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.lifecycle import ACTIVE_STATES
+from bot.domain.lifecycle import ACTIVE_STATES, State
 from bot.domain.requests import Request
 from storage.queries import _request
 from storage.tables import (
@@ -218,3 +218,41 @@ async def person_branches(conn: AsyncConnection, person_id: int) -> frozenset[in
     family_of = await conn.scalar(select(people.c.family_of_id).where(people.c.id == person_id))
     subject = int(family_of) if family_of is not None else person_id
     return frozenset(int(b) for b in await conn.scalars(person_branches_query(subject)))
+
+
+async def active_members(conn: AsyncConnection, branch_id: int) -> list[int]:
+    """The branch's members still on the roster, in routing order."""
+    found: Any = await conn.scalars(
+        select(branch_members.c.person_id)
+        .join(people, people.c.id == branch_members.c.person_id)
+        .where(branch_members.c.branch_id == branch_id, people.c.active.is_(True))
+        .order_by(branch_members.c.position)
+    )
+    return [int(i) for i in found]
+
+
+async def branch_ids(conn: AsyncConnection) -> frozenset[int]:
+    """Every branch, active or not (the committee reads them all)."""
+    found: Any = await conn.scalars(select(branches.c.id))
+    return frozenset(int(i) for i in found)
+
+
+async def reassign(
+    conn: AsyncConnection,
+    req: Request,
+    target_id: int,
+    now: datetime,
+) -> bool:
+    """Give the request to ``target_id`` if it is still as ``req`` was loaded (state and
+    owner); whether it was."""
+    done = await conn.execute(
+        requests.update()
+        .where(requests.c.id == req.id, requests.c.state == req.state.value)
+        .where(
+            requests.c.owner_id.is_(None)
+            if req.owner_id is None
+            else requests.c.owner_id == req.owner_id
+        )
+        .values(state=State.TAKEN.value, owner_id=target_id, updated_at=now)
+    )
+    return done.rowcount == 1

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.tables import deadlines
+from bot.domain.lifecycle import State
+from storage.tables import deadlines, requests
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,30 @@ async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[De
         ),
         key=lambda d: (d.due_at, d.id),
     )
+
+
+async def pending_of_kind(conn: AsyncConnection, kind: str) -> bool:
+    """Whether a deadline of ``kind`` is pending (a recurring one keeps exactly one)."""
+    found = await conn.scalar(
+        select(deadlines.c.id).where(deadlines.c.kind == kind, deadlines.c.status == "pending")
+    )
+    return found is not None
+
+
+async def open_without_step(conn: AsyncConnection, kind: str, limit: int) -> list[Any]:
+    """Open requests (id, level) with no pending deadline of ``kind``: left without a
+    next step by a fault, to be given one."""
+    pending = exists().where(
+        deadlines.c.request_id == requests.c.id,
+        deadlines.c.kind == kind,
+        deadlines.c.status == "pending",
+    )
+    rows = await conn.execute(
+        select(requests.c.id, requests.c.level)
+        .where(requests.c.state == State.OPEN.value, ~pending)
+        .limit(limit)
+    )
+    return list(rows.all())
 
 
 async def put_off(conn: AsyncConnection, deadline_id: int, due_at: datetime) -> None:

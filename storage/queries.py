@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.authz import Actor
@@ -22,6 +23,7 @@ from storage.tables import (
     branch_departments,
     branch_members,
     branches,
+    events,
     outbox,
     people,
     policies,
@@ -143,6 +145,43 @@ async def insert_request(conn: AsyncConnection, **values: Any) -> Request:
     return _request(row)
 
 
+async def rate_once(conn: AsyncConnection, request_id: int, stars: int, now: datetime) -> bool:
+    """Record a rating unless one was given already; whether this one counted."""
+    result = await conn.execute(
+        update(requests)
+        .where(requests.c.id == request_id, requests.c.rating.is_(None))
+        .values(rating=stars, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def set_details(conn: AsyncConnection, request_id: int, text: str, now: datetime) -> None:
+    """The worker's first words after a bare /120 become the request's details."""
+    await conn.execute(
+        update(requests).where(requests.c.id == request_id).values(text=text, updated_at=now)
+    )
+
+
+async def timeline(conn: AsyncConnection, request_id: int) -> list[Any]:
+    """A request's events, in the order they happened."""
+    rows = await conn.execute(
+        select(events).where(events.c.request_id == request_id).order_by(events.c.id)
+    )
+    return list(rows.all())
+
+
+async def set_state_if(
+    conn: AsyncConnection, request_id: int, expected: str, now: datetime, **values: Any
+) -> bool:
+    """Change a request only if it is still in ``expected`` state (first writer wins)."""
+    result = await conn.execute(
+        update(requests)
+        .where(requests.c.id == request_id, requests.c.state == expected)
+        .values(updated_at=now, **values)
+    )
+    return result.rowcount == 1
+
+
 async def set_level(conn: AsyncConnection, request_id: int, level: int) -> None:
     """Where in its chain a request now is (without touching its state)."""
     await conn.execute(requests.update().where(requests.c.id == request_id).values(level=level))
@@ -155,7 +194,25 @@ async def requests_by_ids(conn: AsyncConnection, ids: list[int]) -> dict[int, Re
     return {r.id: _request(r) for r in rows}
 
 
-async def requests_where(conn: AsyncConnection, *conditions: Any, limit: int = 20) -> list[Request]:
+async def requests_where(
+    conn: AsyncConnection,
+    *,
+    states: Sequence[State] | None = None,
+    requester_chat_id: int | None = None,
+    owner_id: int | None = None,
+    branch_ids: Collection[int] | None = None,
+    limit: int = 20,
+) -> list[Request]:
+    """Requests matching every filter given, newest first."""
+    conditions: list[Any] = []
+    if states is not None:
+        conditions.append(requests.c.state.in_([s.value for s in states]))
+    if requester_chat_id is not None:
+        conditions.append(requests.c.requester_chat_id == requester_chat_id)
+    if owner_id is not None:
+        conditions.append(requests.c.owner_id == owner_id)
+    if branch_ids is not None:
+        conditions.append(requests.c.branch_id.in_(branch_ids))
     rows = await conn.execute(
         select(requests).where(and_(*conditions)).order_by(requests.c.id.desc()).limit(limit)
     )

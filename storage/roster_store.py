@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.roster_spec import PersonSpec, Roster
 from storage import plan_store, roster_overrides
+from storage.db import writing
 from storage.plan_store import PlanCounts, ShiftCounts
 from storage.tables import branch_departments, branch_members, branches, people, policies, roles
 
@@ -71,24 +72,32 @@ class ImportReport:
         )
 
 
-async def import_roster(engine: AsyncEngine, roster: Roster, *, now: datetime) -> ImportReport:
-    """Make the database match ``roster``; all of it or (on any error) none of it."""
+async def apply_roster(conn: AsyncConnection, roster: Roster, now: datetime) -> ImportReport:
+    """Make the database match ``roster``, in the caller's transaction (the roster import
+    use case's unit of work: ``bot/usecases/roster/roster_import.py``)."""
     report = ImportReport()
-    async with engine.begin() as conn:
-        bot_made = await roster_overrides.pending(conn)
-        families = roster_overrides.bot_family(bot_made)
-        ids = await _apply_people(conn, roster, now, report, families)
-        branch_ids = await _apply_branches(conn, roster, ids, report)
-        report.links += await _sync_departments(conn, roster, branch_ids)
-        report.links += await _sync_members(conn, roster, ids, branch_ids)
-        report.links += await _sync_roles(conn, roster, ids)
-        report.links += await _sync_policies(conn, roster)
-        report.plans, taken_over = await plan_store.apply_plans(conn, roster, ids, branch_ids, now)
-        report.shifts, replaced = await plan_store.apply_rota(conn, roster, ids, branch_ids, now)
-        await roster_overrides.log_import(conn, report.written, now)
-        report.overridden = await roster_overrides.settle(conn, bot_made)
-        report.overridden += taken_over + replaced
+    bot_made = await roster_overrides.pending(conn)
+    families = roster_overrides.bot_family(bot_made)
+    ids = await _apply_people(conn, roster, now, report, families)
+    branch_ids = await _apply_branches(conn, roster, ids, report)
+    report.links += await _sync_departments(conn, roster, branch_ids)
+    report.links += await _sync_members(conn, roster, ids, branch_ids)
+    report.links += await _sync_roles(conn, roster, ids)
+    report.links += await _sync_policies(conn, roster)
+    report.plans, taken_over = await plan_store.apply_plans(conn, roster, ids, branch_ids, now)
+    report.shifts, replaced = await plan_store.apply_rota(conn, roster, ids, branch_ids, now)
+    await roster_overrides.log_import(conn, report.written, now)
+    report.overridden = await roster_overrides.settle(conn, bot_made)
+    report.overridden += taken_over + replaced
     return report
+
+
+async def import_roster(engine: AsyncEngine, roster: Roster, *, now: datetime) -> ImportReport:
+    """``apply_roster`` in a transaction of its own: how the demo and the tests seed a
+    fresh database. ``helpline roster import`` runs the use case instead, which also hands
+    back what people taken off had taken, in the same transaction."""
+    async with writing(engine) as conn:
+        return await apply_roster(conn, roster, now)
 
 
 def _person_values(

@@ -214,6 +214,10 @@ class UnitOfWork:
             await request_facts.apply(self.conn, self._facts, self.now)
             self._facts = []
 
+    async def flush_deadlines(self) -> None:
+        """Write out buffered deadlines, for a statement that reads them next."""
+        await self.flush(deadlines)
+
     async def _append(self, table: Table, row: dict[str, Any]) -> int | None:
         if self._buffer is not None:
             self._buffer[table].append(row)

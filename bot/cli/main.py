@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import export_cli, report_cli, survey_cli
 from bot.cli.cli_files import err as _err
@@ -178,30 +177,20 @@ def _roster_import(path: Path, clock: Clock) -> int:
     return asyncio.run(_import(settings, roster, path, clock.now()))
 
 
-async def _hand_back(
-    settings: Settings, engine: AsyncEngine, person_ids: list[int], now: datetime
-) -> None:
-    """Removed means removed: the requests they had taken go back to open and are
-    alerted again, as after ``/remove`` (the running bot sends what this queues)."""
-    from bot.usecases.common import Ctx
-    from bot.usecases.roster.roster_desk import hand_back_after_import
-    from storage.uow import NoWakeups, UnitOfWork
-
-    async with UnitOfWork(engine, NoWakeups(), now, settings.tz) as uow:
-        await hand_back_after_import(uow, Ctx(settings.language, settings.tz), person_ids)
-
-
 async def _import(settings: Settings, roster: Roster, path: Path, now: datetime) -> int:
+    """The import use case in one unit of work; removed means removed: what people taken
+    off had taken goes back to open and is alerted again (the running bot sends it)."""
+    from bot.usecases.common import Ctx
+    from bot.usecases.roster.roster_import import import_roster
     from storage.db import make_engine, migrate
-    from storage.roster_store import import_roster
+    from storage.uow import NoWakeups, UnitOfWork
 
     lang = settings.language
     engine = make_engine(settings.db)
     try:
         await migrate(engine)
-        report = await import_roster(engine, roster, now=now)
-        if report.deactivated_ids:
-            await _hand_back(settings, engine, report.deactivated_ids, now)
+        async with UnitOfWork(engine, NoWakeups(), now, settings.tz) as uow:
+            report = await import_roster(uow, Ctx(settings.language, settings.tz), roster)
     except RosterError as exc:  # problems only the database can reveal (none yet)
         for problem in exc.problems:
             _err(format_problem(str(path), problem))

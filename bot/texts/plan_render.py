@@ -101,3 +101,31 @@ def assign_buttons(visit_id: int, people: list[tuple[int, str]]) -> Rows:
         [(name, Button(Verb.VISIT_ASSIGN, visit_id, str(pid))) for pid, name in people[i : i + 2]]
         for i in range(0, len(people), 2)
     ]
+
+
+# The /newplan form's buttons: one verb, the answer in the argument.
+PATTERNS = [
+    ("pm", N_("Monthly on a day")),
+    ("pf", N_("First weekday of the month")),
+    ("pl", N_("Last weekday of the month")),
+    ("pw", N_("Every N weeks")),
+    ("py", N_("Yearly on a date")),
+    ("po", N_("Once")),
+    ("pr", N_("Type an RRULE")),
+]
+
+
+def form_button(arg: str) -> Button:
+    return Button(Verb.PLAN_FORM, 0, arg)
+
+
+def form_rows(items: list[tuple[str, str]], per_row: int = 2) -> Rows:
+    """(argument, label) pairs as rows of form buttons."""
+    return [
+        [(label, form_button(arg)) for arg, label in items[i : i + per_row]]
+        for i in range(0, len(items), per_row)
+    ]
+
+
+def weekday_rows(lang: str) -> Rows:
+    return form_rows([(f"d{i}", t(lang, WEEKDAY_LABELS[i])) for i in range(7)], 4)

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State, next_state
 from bot.domain.people import Person
@@ -18,8 +16,7 @@ from bot.domain.refusal import DomainRefusal
 from bot.domain.requests import Request
 from bot.i18n import t
 from bot.texts import render
-from storage import bundles, queries
-from storage.tables import outbox, requests
+from storage import bundles, queries, request_alerts
 from storage.uow import Send, UnitOfWork
 
 T = TypeVar("T")
@@ -79,12 +76,7 @@ async def load_for(uow: UnitOfWork, number: int, actor: Actor, action: Action) -
 
 async def set_state(uow: UnitOfWork, req: Request, expected: str, **values: Any) -> bool:
     """Change a request only if it is still in ``expected`` state (first writer wins)."""
-    result = await uow.conn.execute(
-        update(requests)
-        .where(requests.c.id == req.id, requests.c.state == expected)
-        .values(updated_at=uow.now, **values)
-    )
-    return result.rowcount == 1
+    return await queries.set_state_if(uow.conn, req.id, expected, uow.now, **values)
 
 
 def allowed(req: Request, action: Action) -> State:
@@ -184,20 +176,7 @@ async def retire_alerts(
     Returns the outbox ids of the alerts sent alone to ``keep_for`` (left for the caller to
     edit); one in a bundle is not returned, so the caller writes to them afresh.
     """
-    rows = (
-        await uow.conn.execute(
-            select(
-                outbox.c.id,
-                outbox.c.status,
-                outbox.c.recipient_id,
-                outbox.c.chat_id,
-                outbox.c.payload,
-                outbox.c.ref_id,
-            )
-            .where(outbox.c.request_id == req.id, outbox.c.purpose == Purpose.ALERT)
-            .where(outbox.c.status.in_(bundles.ALIVE))
-        )
-    ).all()
+    rows = await request_alerts.alive_alerts(uow.conn, req.id)
     kept: list[int] = []
     for row in rows:
         if row.ref_id is not None:  # carried by a bundle: its entry changes, not a message
@@ -208,9 +187,7 @@ async def retire_alerts(
             kept.append(row.id)
             continue
         if row.status == "pending":
-            await uow.conn.execute(
-                update(outbox).where(outbox.c.id == row.id).values(status="cancelled")
-            )
+            await request_alerts.cancel(uow.conn, row.id)
             continue
         await uow.send(
             Send(
@@ -223,9 +200,7 @@ async def retire_alerts(
                 ref_id=row.id,
             )
         )
-        await uow.conn.execute(
-            update(outbox).where(outbox.c.id == row.id).values(purpose=Purpose.ALERT_RETIRED)
-        )
+        await request_alerts.retired(uow.conn, row.id)
     return kept
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.callbacks import Button, Verb
+from bot.callbacks import Button
 from bot.domain import recurrence as rec
 from bot.domain.durations import parse_duration
 from bot.domain.visits import (
@@ -45,15 +45,6 @@ FORM = "plan_form"
 FORM_TTL = timedelta(minutes=30)
 Rows = plan_render.Rows
 
-PATTERNS = [
-    ("pm", N_("Monthly on a day")),
-    ("pf", N_("First weekday of the month")),
-    ("pl", N_("Last weekday of the month")),
-    ("pw", N_("Every N weeks")),
-    ("py", N_("Yearly on a date")),
-    ("po", N_("Once")),
-    ("pr", N_("Type an RRULE")),
-]
 REMIND_CHOICES = (0, 1, 2, 3, 7)
 GRACE_CHOICES = ("1d", "3d", "7d")
 
@@ -62,17 +53,6 @@ def _form(context: Context) -> dict[str, Any] | None:
     """The open form; one left alone for half an hour is dropped, so a secretary's chat
     with a worker is never swallowed by a form they forgot."""
     return current_step(context, FORM, FORM_TTL, touch=True)
-
-
-def _b(arg: str) -> Button:
-    return Button(Verb.PLAN_FORM, 0, arg)
-
-
-def _rows(items: list[tuple[str, str]], per_row: int = 2) -> Rows:
-    return [
-        [(label, _b(arg)) for arg, label in items[i : i + per_row]]
-        for i in range(0, len(items), per_row)
-    ]
 
 
 async def start(update: Update, context: Context) -> None:
@@ -126,7 +106,10 @@ async def _name(update: Update, context: Context, form: dict[str, Any], text: st
 async def _visitor_rows(context: Context, form: dict[str, Any]) -> Rows:
     people = await plan_views.branch_visitors(services(context).engine, form["branch"])
     items = [(f"v{p.id}", ("✓ " if p.id in form["visitors"] else "") + p.name) for p in people]
-    return [*_rows(items), [(t(lang(context), "Next ▶"), _b("vok"))]]
+    return [
+        *plan_render.form_rows(items),
+        [(t(lang(context), "Next ▶"), plan_render.form_button("vok"))],
+    ]
 
 
 async def _ask_visitors(update: Update, context: Context, form: dict[str, Any]) -> None:
@@ -139,12 +122,10 @@ async def _ask_visitors(update: Update, context: Context, form: dict[str, Any]) 
 
 async def _ask_pattern(update: Update, context: Context) -> None:
     lg = lang(context)
-    items = [(arg, t(lg, label)) for arg, label in PATTERNS]
-    await reply(update, t(lg, "How often?"), reply_markup=markup(_rows(items), context))
-
-
-def _weekday_rows(lg: str) -> Rows:
-    return _rows([(f"d{i}", t(lg, plan_render.WEEKDAY_LABELS[i])) for i in range(7)], 4)
+    items = [(arg, t(lg, label)) for arg, label in plan_render.PATTERNS]
+    await reply(
+        update, t(lg, "How often?"), reply_markup=markup(plan_render.form_rows(items), context)
+    )
 
 
 async def _ask_start(update: Update, context: Context, form: dict[str, Any]) -> None:
@@ -153,7 +134,7 @@ async def _ask_start(update: Update, context: Context, form: dict[str, Any]) -> 
     await reply(
         update,
         t(lg, "From which date? Send it as 2026-12-05, or press Today."),
-        reply_markup=markup([[(t(lg, "Today"), _b("st"))]], context),
+        reply_markup=markup([[(t(lg, "Today"), plan_render.form_button("st"))]], context),
     )
 
 
@@ -216,7 +197,7 @@ async def _ask_remind(update: Update, context: Context, form: dict[str, Any]) ->
     await reply(
         update,
         t(lg, "Remind the visitors how many days ahead?"),
-        reply_markup=markup(_rows(items, 3), context),
+        reply_markup=markup(plan_render.form_rows(items, 3), context),
     )
 
 
@@ -227,7 +208,7 @@ async def _ask_grace(update: Update, context: Context, form: dict[str, Any]) -> 
     await reply(
         update,
         t(lg, "How long after the day may the visit still be logged before the secretary is told?"),
-        reply_markup=markup(_rows(items, 3), context),
+        reply_markup=markup(plan_render.form_rows(items, 3), context),
     )
 
 
@@ -261,7 +242,12 @@ async def _summary(update: Update, context: Context, form: dict[str, Any]) -> No
         days=draft.remind_days_before,
         grace=draft.grace,
     )
-    buttons = [[(t(lg, "Save"), _b("ok")), (t(lg, "Discard"), _b("no"))]]
+    buttons = [
+        [
+            (t(lg, "Save"), plan_render.form_button("ok")),
+            (t(lg, "Discard"), plan_render.form_button("no")),
+        ]
+    ]
     await reply(update, text, reply_markup=markup(buttons, context))
 
 
@@ -289,7 +275,7 @@ async def _press(update: Update, context: Context, form: dict[str, Any], arg: st
         form["step"] = "pattern"
         await _ask_pattern(update, context)
         return t(lg, "OK")
-    if step == "pattern" and arg in dict(PATTERNS):
+    if step == "pattern" and arg in dict(plan_render.PATTERNS):
         return await _pattern(update, context, form, arg)
     if step == "weekday" and arg.startswith("d") and arg[1:].isdecimal():
         return await _weekday(update, context, form, int(arg[1:]))
@@ -355,7 +341,9 @@ async def _pattern(update: Update, context: Context, form: dict[str, Any], arg: 
     else:
         form["step"] = "weekday"
         await reply(
-            update, t(lg, "Which weekday?"), reply_markup=markup(_weekday_rows(lg), context)
+            update,
+            t(lg, "Which weekday?"),
+            reply_markup=markup(plan_render.weekday_rows(lg), context),
         )
     return t(lg, "OK")
 
@@ -369,7 +357,9 @@ async def _weekday(update: Update, context: Context, form: dict[str, Any], weekd
         form["weekday"], form["step"] = weekday, "weeks"
         items = [(f"n{n}", t(lg, "every {n} week(s)", n=n)) for n in (1, 2, 3, 4)]
         await reply(
-            update, t(lg, "Every how many weeks?"), reply_markup=markup(_rows(items), context)
+            update,
+            t(lg, "Every how many weeks?"),
+            reply_markup=markup(plan_render.form_rows(items), context),
         )
         return t(lg, "OK")
     form["rule"] = rec.nth_weekday(1 if pattern == "pf" else -1, weekday)

@@ -56,6 +56,20 @@ def test_handlers_never_reach_the_database() -> None:
     assert {path: names for path, names in reaching.items() if names} == {}
 
 
+def test_use_cases_hold_no_sql() -> None:
+    """Every statement is a named function in storage/: a use case loads, asks the domain,
+    records. (A connection's type, for a read outside the write lock, is not SQL.)"""
+    sql = {
+        path: [
+            n
+            for n in names
+            if n == "sqlalchemy" or n == "storage.tables" or n.startswith("sqlalchemy.sql")
+        ]
+        for path, names in imports("bot/usecases").items()
+    }
+    assert {path: names for path, names in sql.items() if names} == {}
+
+
 def test_storage_knows_only_the_domain_of_the_bot() -> None:
     of_bot = {
         path: [n for n in names if n.split(".")[0] == "bot" and not n.startswith("bot.domain")]
@@ -64,7 +78,7 @@ def test_storage_knows_only_the_domain_of_the_bot() -> None:
     assert {path: names for path, names in of_bot.items() if names} == {}
 
 
-@pytest.mark.parametrize("folder", ["bot/domain", "handlers", "storage"])
+@pytest.mark.parametrize("folder", ["bot/domain", "bot/usecases", "handlers", "storage"])
 def test_the_check_reads_real_files(folder: str) -> None:
     """A wrong folder must not make the rules pass by reading nothing."""
     assert len(imports(folder)) >= 5

@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, insert, select, update
-
 from bot.domain.authz import Actor
 from bot.domain.durations import parse_duration
 from bot.domain.recurrence import RuleError, parse_rule
@@ -38,10 +36,9 @@ from bot.usecases.care_plans.plan_schedule import (
 )
 from bot.usecases.common import Ctx, Refused
 from bot.usecases.roster import roster_log
+from storage import plan_edits, queries
 from storage import plan_queries as pq
-from storage import queries
 from storage.plan_queries import Plan
-from storage.tables import branches, care_plan_visitors, care_plans, duty_shifts
 from storage.uow import UnitOfWork
 
 NO_PLAN = N_("There is no plan {key} that you can act on.")
@@ -71,12 +68,12 @@ def home_branch(actor: Actor) -> int:
 
 
 async def _new_key(uow: UnitOfWork, branch_id: int) -> str:
-    branch_key = await uow.conn.scalar(select(branches.c.key).where(branches.c.id == branch_id))
+    branch_key = await plan_edits.branch_key(uow.conn, branch_id)
     base = re.sub(r"[^a-z0-9-]+", "-", str(branch_key).lower()).strip("-") or "plan"
-    count = int(await uow.conn.scalar(select(func.count()).select_from(care_plans)) or 0)
+    count = await plan_edits.plan_count(uow.conn)
     for n in range(count + 1, count + 1000):
         key = f"{base}-{n}"
-        if await uow.conn.scalar(select(care_plans.c.id).where(care_plans.c.key == key)) is None:
+        if not await plan_edits.plan_key_taken(uow.conn, key):
             return key
     raise Refused("Could not name the plan; try again.")
 
@@ -102,35 +99,24 @@ async def create_plan(uow: UnitOfWork, ctx: Ctx, actor: Actor, draft: PlanDraft)
     if not draft.visitor_ids or not set(draft.visitor_ids) <= allowed:
         raise Refused("Pick at least one visitor from the branch.")
     key = await _new_key(uow, draft.branch_id)
-    plan_id = (
-        await uow.conn.execute(
-            insert(care_plans)
-            .values(
-                key=key,
-                branch_id=draft.branch_id,
-                kind=PlanKind.CARE.value,
-                cared_for=name,
-                note=note,
-                rule=recurrence.rule,
-                start=draft.start,
-                remind_days_before=remind,
-                grace=draft.grace,
-                state=PlanState.ACTIVE.value,
-                source="bot",
-                remind_on_duty=False,
-                created_by_id=actor.person_id,
-                created_at=uow.now,
-                updated_at=uow.now,
-            )
-            .returning(care_plans.c.id)
-        )
-    ).scalar_one()
-    await uow.conn.execute(
-        insert(care_plan_visitors),
-        [
-            {"plan_id": plan_id, "person_id": pid, "position": i}
-            for i, pid in enumerate(dict.fromkeys(draft.visitor_ids))
-        ],
+    plan_id = await plan_edits.insert_plan(
+        uow.conn,
+        draft.visitor_ids,
+        key=key,
+        branch_id=draft.branch_id,
+        kind=PlanKind.CARE.value,
+        cared_for=name,
+        note=note,
+        rule=recurrence.rule,
+        start=draft.start,
+        remind_days_before=remind,
+        grace=draft.grace,
+        state=PlanState.ACTIVE.value,
+        source="bot",
+        remind_on_duty=False,
+        created_by_id=actor.person_id,
+        created_at=uow.now,
+        updated_at=uow.now,
     )
     await plan_event(uow, plan_id, "created", actor_id=actor.person_id, source="bot")
     plan = (await pq.plans_by_ids(uow.conn, [plan_id]))[plan_id]
@@ -153,12 +139,7 @@ async def change_state(
         raise Refused(
             "Plan {key} is {state}; that cannot be done now.", key=key, state=plan.state.value
         )
-    moved = await uow.conn.execute(
-        update(care_plans)
-        .where(care_plans.c.id == plan.id, care_plans.c.state == plan.state.value)
-        .values(state=target.value, updated_at=uow.now)
-    )
-    if moved.rowcount != 1:
+    if not await plan_edits.move_plan(uow.conn, plan.id, plan.state.value, target.value, uow.now):
         raise Refused("Plan {key} changed in the meantime; look again.", key=key)
     names = {PlanAction.PAUSE: "paused", PlanAction.RESUME: "resumed", PlanAction.END: "ended"}
     await plan_event(uow, plan.id, names[action], actor_id=actor.person_id, reason=why)
@@ -192,28 +173,17 @@ async def set_duty_day(
         begins, ends = format_hours(column[0].begins, column[0].ends).split("-")
     elif hours is not None:
         begins, ends = hours.split("-")
-    await uow.conn.execute(
-        delete(duty_shifts).where(
-            duty_shifts.c.branch_id == branch_id, duty_shifts.c.rule == weekly_rule(weekday)
-        )
+    await plan_edits.set_duty(
+        uow.conn,
+        branch_id,
+        weekly_rule(weekday),
+        person_ids,
+        start=TABLE_START,
+        begins=begins,
+        ends=ends,
+        source="bot",
+        created_at=uow.now,
     )
-    if person_ids:
-        await uow.conn.execute(
-            insert(duty_shifts),
-            [
-                {
-                    "branch_id": branch_id,
-                    "person_id": pid,
-                    "rule": weekly_rule(weekday),
-                    "start": TABLE_START,
-                    "begins": begins,
-                    "ends": ends,
-                    "source": "bot",
-                    "created_at": uow.now,
-                }
-                for pid in dict.fromkeys(person_ids)
-            ],
-        )
     for pid in {s.person_id for s in column} | set(person_ids):
         await roster_log.record(
             uow,

@@ -16,15 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import insert, update
-
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.recurrence import Recurrence, RuleError
 from bot.domain.visits import PlanState, VisitState, during_day, visit_times
 from bot.domain.worktime import WorkCalendar
+from storage import plan_edits
 from storage import plan_queries as pq
 from storage.plan_queries import Plan, Visit
-from storage.tables import care_plans, deadlines, plan_events, visits
 from storage.uow import UnitOfWork
 
 ARM_BATCH = 500  # plans per transaction when arming many at once
@@ -115,13 +113,7 @@ async def arm_visits(uow: UnitOfWork, planned: list[Planned]) -> int:
                 "updated_at": uow.now,
             }
         )
-    ids: dict[int, int] = {}
-    if rows:
-        result = await uow.conn.execute(
-            insert(visits).returning(visits.c.id, visits.c.plan_id),  # matched by plan_id
-            rows,
-        )
-        ids = {r.plan_id: r.id for r in result}
+    ids = await plan_edits.insert_visits(uow.conn, rows)
     for p in planned:
         if p.occurrence is None:
             await _finish(uow, p.plan)
@@ -133,15 +125,13 @@ async def arm_visits(uow: UnitOfWork, planned: list[Planned]) -> int:
             times = visit_times(
                 p.occurrence, p.plan.remind_days_before, p.plan.grace_period, uow.tz, at
             )
-            await uow.conn.execute(
-                update(visits)
-                .where(visits.c.id == visit_id)
-                .values(
-                    state=VisitState.DUE.value,
-                    due_on=p.occurrence,
-                    grace_until=times.grace_until,
-                    updated_at=uow.now,
-                )
+            await plan_edits.update_visit(
+                uow.conn,
+                visit_id,
+                state=VisitState.DUE.value,
+                due_on=p.occurrence,
+                grace_until=times.grace_until,
+                updated_at=uow.now,
             )
             reminded = await pq.was_reminded_on_its_day(uow.conn, visit_id, at, uow.tz)
             await _arm_steps(uow, p.plan, visit_id, p.occurrence, at, quiet=reminded)
@@ -173,12 +163,9 @@ async def arm_day(
 async def _finish(uow: UnitOfWork, plan: Plan) -> None:
     """The rule has no occurrence left (a one-off, an UNTIL passed): the plan ends itself;
     its last visit keeps its reminders and escalation."""
-    done = await uow.conn.execute(
-        update(care_plans)
-        .where(care_plans.c.id == plan.id, care_plans.c.state == PlanState.ACTIVE.value)
-        .values(state=PlanState.ENDED.value, updated_at=uow.now)
-    )
-    if done.rowcount == 1:
+    if await plan_edits.move_plan(
+        uow.conn, plan.id, PlanState.ACTIVE.value, PlanState.ENDED.value, uow.now
+    ):
         await plan_event(uow, plan.id, "finished")
 
 
@@ -192,15 +179,14 @@ async def plan_event(
     **data: object,
 ) -> None:
     """Append to the plan's timeline (never updated, never deleted)."""
-    await uow.conn.execute(
-        insert(plan_events).values(
-            plan_id=plan_id,
-            visit_id=visit_id,
-            at=uow.now,
-            type=type_,
-            actor_id=actor_id,
-            data=data,
-        )
+    await plan_edits.log_plan_event(
+        uow.conn,
+        plan_id=plan_id,
+        visit_id=visit_id,
+        at=uow.now,
+        type=type_,
+        actor_id=actor_id,
+        data=data,
     )
 
 
@@ -216,5 +202,5 @@ async def ensure_armed(uow: UnitOfWork, *, limit: int = ARM_BATCH, after_id: int
 
 async def cancel_visits(uow: UnitOfWork, plan_id: int) -> None:
     """A pause or an end: what has not begun is cancelled (``cancel_upcoming``)."""
-    await uow.flush(deadlines)
+    await uow.flush_deadlines()
     await pq.cancel_upcoming(uow.conn, plan_id, uow.now)

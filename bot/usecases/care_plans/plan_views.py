@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.authz import Actor
@@ -24,11 +23,11 @@ from bot.texts.render import clock_text
 from bot.usecases.care_plans.plan_admin import NO_PLAN
 from bot.usecases.care_plans.plan_schedule import today
 from bot.usecases.common import Ctx, Refused
+from storage import board_queries as bq
 from storage import plan_queries as pq
 from storage import queries
 from storage.db import reading
 from storage.plan_queries import Plan, Visit
-from storage.tables import branches
 from storage.uow import UnitOfWork
 
 RECENT = timedelta(days=62)  # done visits shown: about the last two months
@@ -51,7 +50,7 @@ EVENT_LABELS = {
 
 async def _branch_ids(uow: UnitOfWork, actor: Actor) -> frozenset[int]:
     if actor.committee:
-        return frozenset(await uow.conn.scalars(select(branches.c.id)))
+        return await bq.branch_ids(uow.conn)
     return actor.secretary_of
 
 
@@ -188,13 +187,7 @@ async def duty_text(uow: UnitOfWork, ctx: Ctx, actor: Actor) -> str:
         ids = set(await _branch_ids(uow, actor))
     if not ids:
         raise Refused("Only members of a branch have a duty rota.")
-    rows = (
-        await uow.conn.execute(
-            select(branches.c.id, branches.c.name).where(
-                branches.c.id.in_(ids), branches.c.active.is_(True)
-            )
-        )
-    ).all()
+    rows = await bq.active_branches(uow.conn, frozenset(ids))
     now_local = uow.now.astimezone(ctx.tz)
     lines: list[str] = []
     for branch in sorted(rows, key=lambda r: r.id):

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from sqlalchemy import update
+from typing import Any
 
 from bot.domain.authz import Actor
 from bot.domain.deadline_kinds import DeadlineKind
@@ -35,10 +34,9 @@ from bot.usecases.care_plans.visit_steps import (
     tell,
 )
 from bot.usecases.common import Ctx, Lazy, Refused
+from storage import plan_edits, queries
 from storage import plan_queries as pq
-from storage import queries
 from storage.plan_queries import Plan, Visit
-from storage.tables import visits
 from storage.uow import UnitOfWork
 
 NOT_YOURS = N_("There is no visit that you can act on here.")
@@ -98,17 +96,15 @@ async def done(uow: UnitOfWork, ctx: Ctx, actor: Actor, visit_id: int) -> VisitC
     """The visit took place: its reminders and escalation stop; the next one is unaffected."""
     case = await _load(uow, actor, visit_id)
     _still_open(case)
-    moved = await uow.conn.execute(
-        update(visits)
-        .where(visits.c.id == visit_id, visits.c.state == case.visit.state.value)
-        .values(
-            state=VisitState.DONE.value,
-            visitor_id=actor.person_id,
-            done_at=uow.now,
-            updated_at=uow.now,
-        )
-    )
-    if moved.rowcount != 1:
+    if not await plan_edits.update_visit(
+        uow.conn,
+        visit_id,
+        expected=case.visit.state.value,
+        state=VisitState.DONE.value,
+        visitor_id=actor.person_id,
+        done_at=uow.now,
+        updated_at=uow.now,
+    ):
         raise Refused("This visit changed in the meantime; look again with /visits.")
     # Its visit-day step stays: it still plans the following visit.
     await uow.disarm_visit(
@@ -149,12 +145,12 @@ async def add_note(
         check_photo(photo_size)
     except PlanFieldError as error:
         raise Refused.of(error) from None
-    values: dict[str, object] = {"updated_at": uow.now}
+    values: dict[str, Any] = {"updated_at": uow.now}
     if cleaned:
         values["note"] = cleaned if not visit.note else f"{visit.note}\n{cleaned}"
     if photo_file_id:
         values["photo_file_id"] = photo_file_id
-    await uow.conn.execute(update(visits).where(visits.c.id == visit_id).values(**values))
+    await plan_edits.update_visit(uow.conn, visit_id, **values)
     await plan_event(
         uow,
         visit.plan_id,
@@ -190,9 +186,7 @@ async def postpone(
     if len(why) > REASON_LIMIT:
         raise Refused(LONG_REASON, limit=REASON_LIMIT)
     case = await _load(uow, actor, visit_id)
-    await uow.conn.execute(
-        update(visits).where(visits.c.id == visit_id).values(due_on=day, updated_at=uow.now)
-    )
+    await plan_edits.update_visit(uow.conn, visit_id, due_on=day, updated_at=uow.now)
     await uow.disarm_visit(visit_id, DeadlineKind.VISIT_REMIND)
     await uow.arm(
         DeadlineKind.VISIT_REMIND,
@@ -231,9 +225,7 @@ async def decline(uow: UnitOfWork, ctx: Ctx, actor: Actor, visit_id: int) -> Vis
     if actor.person_id is not None and actor.person_id in await pq.declined_by(uow.conn, visit_id):
         raise Refused("You said so already; the secretary has been told.")
     if case.visit.assignee_id == actor.person_id:
-        await uow.conn.execute(
-            update(visits).where(visits.c.id == visit_id).values(assignee_id=None)
-        )
+        await plan_edits.update_visit(uow.conn, visit_id, assignee_id=None)
     await plan_event(uow, case.plan.id, "declined", visit_id=visit_id, actor_id=actor.person_id)
     declined = await pq.declined_by(uow.conn, visit_id)
     choices = await assignable(uow, case.plan, declined | {actor.person_id or 0})
@@ -259,11 +251,7 @@ async def assign(uow: UnitOfWork, ctx: Ctx, actor: Actor, visit_id: int, person_
     _still_open(case)
     if person_id not in {pid for pid, _ in await assignable(uow, plan, set())}:
         raise Refused("That person is not in this branch, or cannot be reached.")
-    await uow.conn.execute(
-        update(visits)
-        .where(visits.c.id == visit_id)
-        .values(assignee_id=person_id, updated_at=uow.now)
-    )
+    await plan_edits.update_visit(uow.conn, visit_id, assignee_id=person_id, updated_at=uow.now)
     await plan_event(
         uow, plan.id, "assigned", visit_id=visit_id, actor_id=actor.person_id, to=person_id
     )

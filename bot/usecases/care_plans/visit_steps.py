@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
-
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.people import Person
 from bot.domain.priority import Priority
@@ -29,11 +27,10 @@ from bot.usecases.care_plans.plan_schedule import (
     today,
 )
 from bot.usecases.common import Ctx
+from storage import plan_edits, queries
 from storage import plan_queries as pq
-from storage import queries
 from storage.deadline_queue import Deadline
 from storage.plan_queries import Plan, Visit
-from storage.tables import branches, visits
 from storage.uow import Send, UnitOfWork
 
 
@@ -119,10 +116,8 @@ async def tell(
 
 async def secretary_of(uow: UnitOfWork, plan: Plan) -> list[Person]:
     """The plan's branch secretary; the committee when the secretary has no Telegram."""
-    sec = await uow.conn.scalar(
-        select(branches.c.secretary_id).where(branches.c.id == plan.branch_id)
-    )
-    found = await queries.people_by_ids(uow.conn, [int(sec)] if sec is not None else [])
+    sec = await queries.secretary_of_branch(uow.conn, plan.branch_id)
+    found = await queries.people_by_ids(uow.conn, [sec] if sec is not None else [])
     people = [p for p in found.values() if p.telegram_id is not None]
     return people or await committee(uow)
 
@@ -180,12 +175,14 @@ async def on_day(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
 
 async def on_grace(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
     for _, visit, plan in await _load(uow, due):
-        moved = await uow.conn.execute(
-            update(visits)
-            .where(visits.c.id == visit.id, visits.c.state == VisitState.DUE.value)
-            .values(state=VisitState.MISSED.value, escalation_level=1, updated_at=uow.now)
-        )
-        if moved.rowcount != 1:
+        if not await plan_edits.update_visit(
+            uow.conn,
+            visit.id,
+            expected=VisitState.DUE.value,
+            state=VisitState.MISSED.value,
+            escalation_level=1,
+            updated_at=uow.now,
+        ):
             continue
         names = {p.id: p for p in await reminded(uow, plan, visit)}
         text = t(
@@ -210,16 +207,15 @@ async def on_grace(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
 
 async def on_escalate(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
     for _, visit, plan in await _load(uow, due):
-        moved = await uow.conn.execute(
-            update(visits)
-            .where(visits.c.id == visit.id, visits.c.state == VisitState.MISSED.value)
-            .values(escalation_level=2, updated_at=uow.now)
-        )
-        if moved.rowcount != 1:
+        if not await plan_edits.update_visit(
+            uow.conn,
+            visit.id,
+            expected=VisitState.MISSED.value,
+            escalation_level=2,
+            updated_at=uow.now,
+        ):
             continue
-        branch = await uow.conn.scalar(
-            select(branches.c.name).where(branches.c.id == plan.branch_id)
-        )
+        branch = await plan_edits.branch_name(uow.conn, plan.branch_id)
         text = t(
             ctx.lang,
             "⚠ {branch}: the visit to {name} due {day} is still not logged, although the "

@@ -10,8 +10,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import select
-
 from bot.callbacks import Button, Verb
 from bot.domain.authz import Actor
 from bot.domain.deadline_kinds import DeadlineKind
@@ -26,7 +24,6 @@ from bot.usecases.escalation.timing import arm_after_take
 from bot.usecases.requests.actions import retire_with_owner
 from storage import board_queries as bq
 from storage import queries
-from storage.tables import branch_members, people, requests
 from storage.uow import UnitOfWork
 
 Buttons = list[list[tuple[str, Button]]]
@@ -192,14 +189,7 @@ class Outcome(StrEnum):
 
 
 async def _candidates(uow: UnitOfWork, branch_id: int) -> list[Person]:
-    ids: list[int] = list(
-        await uow.conn.scalars(
-            select(branch_members.c.person_id)
-            .join(people, people.c.id == branch_members.c.person_id)
-            .where(branch_members.c.branch_id == branch_id, people.c.active.is_(True))
-            .order_by(branch_members.c.position)
-        )
-    )
+    ids = await bq.active_members(uow.conn, branch_id)
     found = await queries.people_by_ids(uow.conn, ids)
     return [found[i] for i in ids if found[i].telegram_id is not None]
 
@@ -251,17 +241,7 @@ async def reassign(
         yes = Button(Verb.ASSIGN, number, f"{target.id}_y")
         return Outcome.ASK, View(why + "\n" + question, [[(t(lang, "Yes, reassign"), yes)]])
     old = await queries.person_by_id(uow.conn, req.owner_id) if req.owner_id else None
-    done = await uow.conn.execute(
-        requests.update()
-        .where(requests.c.id == req.id, requests.c.state == req.state.value)
-        .where(
-            requests.c.owner_id.is_(None)
-            if req.owner_id is None
-            else requests.c.owner_id == req.owner_id
-        )
-        .values(state=State.TAKEN.value, owner_id=target.id, updated_at=uow.now)
-    )
-    if done.rowcount != 1:
+    if not await bq.reassign(uow.conn, req, target.id, uow.now):
         raise Refused("Request #{number} changed in the meantime; look again.", number=req.id)
     await uow.event(
         req.id,

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.desk import next_digest
 from bot.domain.lifecycle import State
@@ -24,20 +22,14 @@ from bot.i18n import t
 from bot.texts import render
 from bot.usecases.common import Ctx
 from storage import board_queries as bq
-from storage import queries
+from storage import deadline_queue, queries
 from storage.deadline_queue import Deadline
-from storage.tables import deadlines
 from storage.uow import Send, UnitOfWork
 
 
 async def ensure_armed(uow: UnitOfWork) -> None:
     """Arm the next digest unless one is pending (or the roster asks for none)."""
-    pending = await uow.conn.scalar(
-        select(deadlines.c.id).where(
-            deadlines.c.kind == DeadlineKind.DIGEST, deadlines.c.status == "pending"
-        )
-    )
-    if pending is not None:
+    if await deadline_queue.pending_of_kind(uow.conn, DeadlineKind.DIGEST):
         return
     await _arm_next(uow)
 

@@ -6,13 +6,12 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
-from sqlalchemy import update
 
 from bot.domain.authz import Actor
 from bot.domain.durations import parse_duration
 from bot.usecases.common import Refused
 from bot.usecases.roster.roster_log import record
-from storage.tables import people
+from storage import roster_edits
 from storage.uow import UnitOfWork
 
 MAX_AWAY = timedelta(days=366)
@@ -54,9 +53,7 @@ async def set_away(uow: UnitOfWork, actor: Actor, text: str) -> datetime:
         raise Refused("That time has already passed; give a date in the future.")
     if until - uow.now > MAX_AWAY:
         raise Refused("You can be away for at most a year.")
-    await uow.conn.execute(
-        update(people).where(people.c.id == actor.person_id).values(away_until=until)
-    )
+    await roster_edits.set_away(uow.conn, actor.person_id, until)
     await record(uow, "away", actor, actor.person_id, until=until.isoformat())
     return until
 
@@ -64,7 +61,5 @@ async def set_away(uow: UnitOfWork, actor: Actor, text: str) -> datetime:
 async def set_back(uow: UnitOfWork, actor: Actor) -> None:
     if actor.person_id is None or not actor.is_member:
         raise Refused("Only members of a branch can set themselves away.")
-    await uow.conn.execute(
-        update(people).where(people.c.id == actor.person_id).values(away_until=None)
-    )
+    await roster_edits.set_away(uow.conn, actor.person_id, None)
     await record(uow, "back", actor, actor.person_id)

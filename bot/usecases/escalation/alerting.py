@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-
 from bot.domain.escalation import Audience, Staffed, audience_of, first_staffed
 from bot.domain.kinds import Urgency, topic_of
 from bot.domain.people import Person
@@ -26,8 +24,7 @@ from bot.texts.bundle_render import BRIEF_LINE
 from bot.texts.textfit import shorten
 from bot.usecases.common import Alerted, Ctx
 from bot.usecases.escalation.timing import deliver_from
-from storage import plan_queries, queries
-from storage.tables import branches, rotation
+from storage import plan_queries, queries, routing_queries
 from storage.uow import Send, UnitOfWork
 
 
@@ -50,32 +47,15 @@ async def level_zero_people(uow: UnitOfWork, req: Request) -> list[Person]:
         if m.person_id != req.requester_id
     ]
     topic = topic_of(req.kind, req.category)
-    last = await conn.scalar(
-        select(rotation.c.last_person_id).where(
-            rotation.c.branch_id == req.branch_id, rotation.c.topic == topic
-        )
-    )
+    last = await routing_queries.last_turn(conn, req.branch_id, topic)
     shifts = await plan_queries.branch_shifts(conn, req.branch_id)
     duty = on_duty(shifts, uow.now.astimezone(uow.tz)) if shifts else None
     ids = level_zero(req.urgency, topic, members, last, duty)
     if len(ids) == 1 and req.urgency is Urgency.NORMAL:
-        await _remember_turn(uow, req.branch_id, topic, ids[0], known=last is not None)
+        await routing_queries.remember_turn(
+            conn, req.branch_id, topic, ids[0], known=last is not None
+        )
     return _reachable(await queries.people_by_ids(conn, ids), ids)
-
-
-async def _remember_turn(
-    uow: UnitOfWork, branch_id: int, topic: str, person_id: int, *, known: bool
-) -> None:
-    if known:
-        await uow.conn.execute(
-            update(rotation)
-            .where(rotation.c.branch_id == branch_id, rotation.c.topic == topic)
-            .values(last_person_id=person_id)
-        )
-    else:
-        await uow.conn.execute(
-            rotation.insert().values(branch_id=branch_id, topic=topic, last_person_id=person_id)
-        )
 
 
 async def staffing(uow: UnitOfWork, reqs: list[Request]) -> list[dict[Audience, list[Person]]]:
@@ -83,12 +63,7 @@ async def staffing(uow: UnitOfWork, reqs: list[Request]) -> list[dict[Audience, 
     secretaries, one for the committee, one for the people, however many requests."""
     conn = uow.conn
     branch_ids = {req.branch_id for req in reqs if req.branch_id is not None}
-    secretaries: dict[int, int] = {}
-    if branch_ids:
-        rows = await conn.execute(
-            select(branches.c.id, branches.c.secretary_id).where(branches.c.id.in_(branch_ids))
-        )
-        secretaries = {r.id: r.secretary_id for r in rows}
+    secretaries = await routing_queries.secretaries_of(conn, branch_ids)
     committee = await queries.committee_ids(conn)
     found = await queries.people_by_ids(conn, [*secretaries.values(), *committee])
     reachable_committee = _reachable(found, committee)

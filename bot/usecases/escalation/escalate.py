@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
-
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.escalation import audience_of, next_step
 from bot.domain.lifecycle import State
@@ -18,8 +16,7 @@ from bot.texts import render
 from bot.usecases.common import Alerted, Ctx
 from bot.usecases.escalation.alerting import send_alerts, staffed_by, staffing
 from bot.usecases.escalation.timing import calendar
-from storage import bundles, queries
-from storage.tables import branch_members, branches, outbox, people, requests
+from storage import queries, request_alerts, routing_queries
 from storage.uow import Send, UnitOfWork
 
 
@@ -70,14 +67,10 @@ async def escalate_many(
         )
         await uow.arm(DeadlineKind.ESCALATE, step.next_due, request_id=req.id, level=step.level)
         levels.append(alerted)
-    await uow.conn.execute(
-        update(requests)
-        .where(requests.c.id == bindparam("rid"))
-        .values(level=bindparam("new_level"), updated_at=uow.now),
-        [
-            {"rid": req.id, "new_level": alerted.level}
-            for (req, _), alerted in zip(steps, levels, strict=True)
-        ],
+    await routing_queries.set_levels(
+        uow.conn,
+        {req.id: alerted.level for (req, _), alerted in zip(steps, levels, strict=True)},
+        uow.now,
     )
     return levels
 
@@ -94,12 +87,7 @@ async def undeliverable(
     """An alert could not be delivered: mark the person, and escalate at once if the whole
     level is unreachable — nobody waits out a timer for a phone that will never ring."""
     if recipient_id is not None:
-        marked = await uow.conn.execute(
-            update(people)
-            .where(people.c.id == recipient_id, people.c.unreachable_since.is_(None))
-            .values(unreachable_since=uow.now)
-        )
-        if marked.rowcount == 1:
+        if await routing_queries.mark_unreachable(uow.conn, recipient_id, uow.now):
             await _tell_secretaries(uow, ctx, recipient_id, reason)
     if request_id is None:
         return
@@ -107,15 +95,7 @@ async def undeliverable(
     req = await queries.load_request(uow.conn, request_id)
     if req is None or req.state is not State.OPEN or level is None or level != req.level:
         return
-    alive = await uow.conn.scalar(
-        select(outbox.c.id).where(
-            outbox.c.request_id == request_id,
-            outbox.c.purpose == Purpose.ALERT,
-            outbox.c.level == level,
-            outbox.c.status.in_(bundles.ALIVE),
-        )
-    )
-    if alive is None:
+    if not await request_alerts.alive_at_level(uow.conn, request_id, level):
         await escalate(uow, ctx, req, reason="undeliverable")
 
 
@@ -124,15 +104,7 @@ async def _tell_secretaries(uow: UnitOfWork, ctx: Ctx, person_id: int, reason: s
     person = await queries.person_by_id(uow.conn, person_id)
     if person is None:
         return
-    rows = await uow.conn.execute(
-        select(people.c.id, people.c.telegram_id)
-        .join(branches, branches.c.secretary_id == people.c.id)
-        .join(branch_members, branch_members.c.branch_id == branches.c.id)
-        .where(branch_members.c.person_id == person_id, people.c.id != person_id)
-        .distinct()
-    )
-    for row in rows.all():
-        sec_id, chat_id = int(row.id), row.telegram_id
+    for sec_id, chat_id in await routing_queries.secretaries_over(uow.conn, person_id):
         if chat_id is None:
             continue
         await uow.send(

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import exists, select, update
-
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import State
-from bot.domain.purposes import Purpose
 from bot.i18n import t
 from bot.usecases.common import Ctx, notify
-from storage import queries
-from storage.tables import deadlines, outbox, requests
+from storage import deadline_queue, queries, request_alerts
 from storage.uow import UnitOfWork
 
 STUCK_AFTER = timedelta(minutes=1)
@@ -25,18 +21,7 @@ STUCK_AFTER = timedelta(minutes=1)
 
 async def rearm_orphans(uow: UnitOfWork) -> int:
     """Give every open request without a pending escalation step one, due now."""
-    pending = exists().where(
-        deadlines.c.request_id == requests.c.id,
-        deadlines.c.kind == DeadlineKind.ESCALATE,
-        deadlines.c.status == "pending",
-    )
-    rows = (
-        await uow.conn.execute(
-            select(requests.c.id, requests.c.level)
-            .where(requests.c.state == State.OPEN.value, ~pending)
-            .limit(500)
-        )
-    ).all()
+    rows = await deadline_queue.open_without_step(uow.conn, DeadlineKind.ESCALATE, 500)
     for row in rows:
         await uow.arm(DeadlineKind.ESCALATE, uow.now, request_id=row.id, level=row.level)
         await uow.event(row.id, "rearmed")
@@ -45,22 +30,9 @@ async def rearm_orphans(uow: UnitOfWork) -> int:
 
 async def report_stuck_alerts(uow: UnitOfWork, ctx: Ctx) -> int:
     """Tell secretaries about alerts that could not be delivered for over a minute."""
-    rows = (
-        await uow.conn.execute(
-            select(outbox.c.id, outbox.c.request_id, outbox.c.recipient_id, outbox.c.error)
-            .where(
-                outbox.c.purpose == Purpose.ALERT,
-                outbox.c.status.in_(("pending", "sending", "bundled")),  # not out yet
-                outbox.c.created_at <= uow.now - STUCK_AFTER,
-                outbox.c.delay_reported_at.is_(None),
-            )
-            .limit(200)
-        )
-    ).all()
+    rows = await request_alerts.stuck(uow.conn, uow.now - STUCK_AFTER, 200)
     for row in rows:
-        await uow.conn.execute(
-            update(outbox).where(outbox.c.id == row.id).values(delay_reported_at=uow.now)
-        )
+        await request_alerts.reported_late(uow.conn, row.id, uow.now)
         req = await queries.load_request(uow.conn, row.request_id)
         if req is None or req.branch_id is None or req.state is not State.OPEN:
             continue

@@ -12,8 +12,6 @@ one that fell due while the bot was down goes out right after start.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot import offloop
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.figures import Period, Span, local_midnight, next_quarter_start
@@ -24,20 +22,14 @@ from bot.texts import render, report_charts, report_render, report_text
 from bot.texts.textfit import TEXT_LIMIT, split
 from bot.usecases.common import Ctx
 from bot.usecases.figures.reports import figures_of
-from storage import queries
+from storage import deadline_queue, queries
 from storage.deadline_queue import Deadline
-from storage.tables import deadlines
 from storage.uow import Send, UnitOfWork
 
 
 async def ensure_armed(uow: UnitOfWork) -> None:
     """Arm the next assessment unless one is pending."""
-    pending = await uow.conn.scalar(
-        select(deadlines.c.id).where(
-            deadlines.c.kind == DeadlineKind.ASSESSMENT, deadlines.c.status == "pending"
-        )
-    )
-    if pending is None:
+    if not await deadline_queue.pending_of_kind(uow.conn, DeadlineKind.ASSESSMENT):
         await _arm_next(uow)
 
 

@@ -6,8 +6,6 @@ cannot both win), a timeline event, the messages to send and the deadlines to mo
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
 from bot.domain.authz import Actor
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import Action, State, may_rate
@@ -29,8 +27,7 @@ from bot.usecases.common import (
 )
 from bot.usecases.escalation.alerting import alert_from
 from bot.usecases.escalation.timing import arm_after_resolve, arm_after_take, arm_escalation
-from storage import queries
-from storage.tables import outbox, requests
+from storage import queries, request_alerts
 from storage.uow import Send, UnitOfWork
 
 
@@ -107,19 +104,11 @@ async def take(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
 async def _edit_own_alert(
     uow: UnitOfWork, req: Request, ref: int, note: str, payload: dict[str, object]
 ) -> None:
-    row = (
-        await uow.conn.execute(
-            outbox.select()
-            .where(outbox.c.id == ref)
-            .with_only_columns(outbox.c.status, outbox.c.chat_id, outbox.c.payload)
-        )
-    ).one()
+    row = await request_alerts.alert_row(uow.conn, ref)
     payload["text"] = render.with_note(row.payload["text"], note)
     if row.status == "pending":
         # Not yet on the phone: send the owner's version instead of an edit.
-        await uow.conn.execute(
-            update(outbox).where(outbox.c.id == ref).values(payload=payload, purpose=Purpose.OWNER)
-        )
+        await request_alerts.make_owners(uow.conn, ref, payload)
         return
     await uow.send(
         Send(
@@ -132,7 +121,7 @@ async def _edit_own_alert(
             ref_id=ref,
         )
     )
-    await uow.conn.execute(update(outbox).where(outbox.c.id == ref).values(purpose=Purpose.OWNER))
+    await request_alerts.make_owners(uow.conn, ref)
 
 
 async def release(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
@@ -144,11 +133,7 @@ async def release(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Reque
 
 async def retire_with_owner(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) -> None:
     """Retire the alerts and the owner's own messages too: they carry the owner's buttons."""
-    await uow.conn.execute(
-        update(outbox)
-        .where(outbox.c.request_id == req.id, outbox.c.purpose == Purpose.OWNER)
-        .values(purpose=Purpose.ALERT)
-    )
+    await request_alerts.owners_back_to_alerts(uow.conn, req.id)
     await retire_alerts(uow, ctx, req, note)
 
 
@@ -294,12 +279,7 @@ async def rate(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, stars: int)
         raise Refused("A rating is a number from 1 to 5.")
     if not may_rate(req.state, req.rating):
         raise Refused("Request #{number} has already been rated, thank you.", number=number)
-    result = await uow.conn.execute(
-        update(requests)
-        .where(requests.c.id == req.id, requests.c.rating.is_(None))
-        .values(rating=stars, updated_at=uow.now)
-    )
-    if result.rowcount != 1:
+    if not await queries.rate_once(uow.conn, req.id, stars, uow.now):
         raise Refused("Request #{number} has already been rated, thank you.", number=number)
     await uow.event(req.id, "rated", actor_chat_id=actor.chat_id, stars=stars)
     return req

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-
 from bot.domain.authz import Actor, is_requester, may
 from bot.domain.deadline_kinds import DeadlineKind
 from bot.domain.lifecycle import ACTIVE_STATES, Action, State
@@ -20,8 +18,7 @@ from bot.i18n import t
 from bot.texts import render
 from bot.texts.textfit import TEXT_LIMIT, split, utf16_len
 from bot.usecases.common import Ctx, Refused
-from storage import bundles, queries
-from storage.tables import outbox, requests
+from storage import queries, request_alerts
 from storage.uow import Send, UnitOfWork
 
 
@@ -55,15 +52,11 @@ async def find_target(uow: UnitOfWork, actor: Actor, reply_to_message_id: int | 
             req = await queries.load_request(conn, number)
             if req is not None and may(actor, Action.MESSAGE, req.facts):
                 return req
-    states = [s.value for s in ACTIVE_STATES]
-    mine = await queries.requests_where(
-        conn, requests.c.requester_chat_id == actor.chat_id, requests.c.state.in_(states)
-    )
+    states = list(ACTIVE_STATES)
+    mine = await queries.requests_where(conn, requester_chat_id=actor.chat_id, states=states)
     if actor.person_id is not None:
         mine += await queries.requests_where(
-            conn,
-            requests.c.owner_id == actor.person_id,
-            requests.c.state.in_([State.TAKEN.value, State.RESOLVED.value]),
+            conn, owner_id=actor.person_id, states=[State.TAKEN, State.RESOLVED]
         )
     unique = {r.id: r for r in mine}
     if len(unique) == 1:
@@ -87,13 +80,8 @@ async def _audience(
         if owner and owner.active and owner.telegram_id:
             return [(owner.telegram_id, owner.id, owner.name)]
         return []
-    rows = await uow.conn.execute(
-        select(outbox.c.chat_id, outbox.c.recipient_id)
-        .where(outbox.c.request_id == req.id, outbox.c.purpose == Purpose.ALERT)
-        .where(outbox.c.status.in_(bundles.ALIVE))
-        .distinct()
-    )
-    found = await queries.people_by_ids(uow.conn, [r.recipient_id for r in rows.all()])
+    alerted = await request_alerts.alerted_people(uow.conn, req.id)
+    found = await queries.people_by_ids(uow.conn, alerted)
     # Someone taken off the roster since their alert hears nothing more of it.
     return [(p.telegram_id, p.id, p.name) for p in found.values() if p.telegram_id and p.active]
 
@@ -122,9 +110,7 @@ async def relay(
         await uow.disarm(req.id, DeadlineKind.OWNER_SILENT)  # the owner has spoken
     if is_requester(actor, req.facts) and not req.text and text:
         # The first words after a bare /120 become the request's details.
-        await uow.conn.execute(
-            update(requests).where(requests.c.id == req.id).values(text=text, updated_at=uow.now)
-        )
+        await queries.set_details(uow.conn, req.id, text, uow.now)
     header = t(ctx.lang, "💬 #{number} {name}:", number=req.id, name=sender)
     audience = await _audience(uow, actor, req)
     for chat_id, person_id, _name in audience:

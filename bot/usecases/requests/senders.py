@@ -15,7 +15,6 @@ from bot.domain.requests import Request
 from bot.i18n import t
 from bot.usecases.common import Ctx, Refused, load_for, notify, set_state, wind_up_cancelled
 from storage import blocklist, queries
-from storage.tables import requests
 from storage.uow import UnitOfWork
 
 STOPPABLE = (State.OPEN, State.TAKEN)
@@ -92,10 +91,7 @@ async def _cancel_sender(
     uow: UnitOfWork, ctx: Ctx, actor: Actor, req: Request, reason: str
 ) -> list[int]:
     theirs = await queries.requests_where(
-        uow.conn,
-        requests.c.requester_chat_id == req.requester_chat_id,
-        requests.c.state.in_([s.value for s in STOPPABLE]),
-        limit=1000,
+        uow.conn, requester_chat_id=req.requester_chat_id, states=list(STOPPABLE), limit=1000
     )
     note = t(ctx.lang, "✖ Cancelled by {name}: {reason}", name=actor.name, reason=reason)
     done = []

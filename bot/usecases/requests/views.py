@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.domain.authz import Actor
 from bot.domain.lifecycle import Action, State
 from bot.domain.requests import Request
@@ -14,7 +12,6 @@ from bot.i18n import t
 from bot.texts import render
 from bot.usecases.common import Ctx, load_for
 from storage import queries
-from storage.tables import events, requests
 from storage.uow import UnitOfWork
 
 
@@ -55,11 +52,7 @@ async def status(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> str:
     """The whole timeline of a request, for those who may see it."""
     req = await load_for(uow, number, actor, Action.VIEW)
     lang = ctx.lang
-    rows = (
-        await uow.conn.execute(
-            select(events).where(events.c.request_id == req.id).order_by(events.c.id)
-        )
-    ).all()
+    rows = await queries.timeline(uow.conn, req.id)
     names = await queries.people_by_ids(
         uow.conn, [r.actor_id for r in rows if r.actor_id is not None]
     )
@@ -104,25 +97,21 @@ async def mine(uow: UnitOfWork, ctx: Ctx, actor: Actor) -> str:
     """A worker's own requests; for members also what they own and what waits in their branch."""
     lang, now, conn = ctx.lang, uow.now, uow.conn
     sections: list[str] = []
-    own = await queries.requests_where(conn, requests.c.requester_chat_id == actor.chat_id)
+    own = await queries.requests_where(conn, requester_chat_id=actor.chat_id)
     if own:
         sections.append(
             t(lang, "Your requests:") + "\n" + "\n".join(_line(lang, r, now) for r in own)
         )
     if actor.person_id is not None and actor.is_member:
         owned = await queries.requests_where(
-            conn,
-            requests.c.owner_id == actor.person_id,
-            requests.c.state.in_([State.TAKEN.value, State.RESOLVED.value]),
+            conn, owner_id=actor.person_id, states=[State.TAKEN, State.RESOLVED]
         )
         if owned:
             sections.append(
                 t(lang, "You are handling:") + "\n" + "\n".join(_line(lang, r, now) for r in owned)
             )
         branches = list(actor.member_of | actor.secretary_of)
-        waiting = await queries.requests_where(
-            conn, requests.c.state == State.OPEN.value, requests.c.branch_id.in_(branches)
-        )
+        waiting = await queries.requests_where(conn, states=[State.OPEN], branch_ids=branches)
         if waiting:
             sections.append(
                 t(lang, "Waiting for a taker in your branch:")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
-
 from bot.domain.authz import Actor, may_add_family, steers_roster
 from bot.domain.kinds import CATEGORY_ALIASES, HANDLE_TOPICS
 from bot.domain.lifecycle import State
@@ -27,9 +25,8 @@ from bot.usecases.roster.registration import Invite, issue_invite
 from bot.usecases.roster.roster_log import record
 from storage import board_queries as bq
 from storage import queries
+from storage import roster_edits as edits
 from storage.invites import person_id_by_key
-from storage.tables import branch_departments, branch_members, people, requests
-from storage.tables import branches as branches_table
 from storage.uow import Send, UnitOfWork
 
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
@@ -61,35 +58,14 @@ async def add_person(uow: UnitOfWork, actor: Actor, role: str, key: str, name: s
     name = " ".join(name.split())[:NAME_LIMIT]
     if role not in ROLES or not KEY.fullmatch(key) or not name:
         raise Refused("Usage: {command}", command="/invite member|worker KEY NAME")
-    if await uow.conn.scalar(select(people.c.id).where(people.c.key == key)) is not None:
+    if await edits.key_taken(uow.conn, key):
         raise Refused("The key {key} is taken; choose another.", key=key)
-    department = await uow.conn.scalar(
-        select(func.min(branch_departments.c.department)).where(
-            branch_departments.c.branch_id == branch_id
-        )
+    department = await edits.first_department(uow.conn, branch_id)
+    person_id = await edits.add_person(
+        uow.conn, key=key, name=name, now=uow.now, department=department
     )
-    result = await uow.conn.execute(
-        insert(people).values(
-            key=key,
-            name=name,
-            department=department,
-            handles=[],
-            active=True,
-            updated_at=uow.now,
-        )
-    )
-    person_id = int(result.inserted_primary_key[0])  # type: ignore[index]
     if role == "member":
-        last = await uow.conn.scalar(
-            select(func.max(branch_members.c.position)).where(
-                branch_members.c.branch_id == branch_id
-            )
-        )
-        await uow.conn.execute(
-            insert(branch_members).values(
-                branch_id=branch_id, person_id=person_id, position=(last or 0) + 1
-            )
-        )
+        await edits.add_member(uow.conn, branch_id, person_id)
     await record(uow, "added", actor, person_id, branch_id=branch_id, role=role, key=key)
     return await issue_invite(uow, person_id, actor.person_id)
 
@@ -115,14 +91,9 @@ async def set_handles(uow: UnitOfWork, actor: Actor, key: str, words: list[str])
     """What a member of the branch is alerted for."""
     person, branches = await _subject(uow, actor, key)
     topics = parse_topics(words)
-    serves = await uow.conn.scalar(
-        select(branch_members.c.branch_id).where(branch_members.c.person_id == person.id)
-    )
-    if serves is None:
+    if await edits.member_branch(uow.conn, person.id) is None:
         raise Refused("{name} is not a member of a branch, so handles nothing.", name=person.name)
-    await uow.conn.execute(
-        update(people).where(people.c.id == person.id).values(handles=topics, updated_at=uow.now)
-    )
+    await edits.set_handles(uow.conn, person.id, topics, uow.now)
     await record(
         uow,
         "handles",
@@ -145,7 +116,7 @@ async def set_away_for(
         raise Refused("That time has already passed; give a date in the future.")
     if until - uow.now > MAX_AWAY:
         raise Refused("You can be away for at most a year.")
-    await uow.conn.execute(update(people).where(people.c.id == person.id).values(away_until=until))
+    await edits.set_away(uow.conn, person.id, until)
     await record(uow, "away", actor, person.id, branch_id=min(branches), until=until.isoformat())
     return person, until
 
@@ -161,26 +132,13 @@ async def remove(uow: UnitOfWork, ctx: Ctx, actor: Actor, key: str, reason: str)
         raise Refused("Say why: {command}", command=f"/remove {key} reason")
     if person.id == actor.person_id:
         raise Refused("You cannot remove yourself; ask the committee.")
-    leads = await uow.conn.scalar(
-        select(branches_table.c.id).where(
-            branches_table.c.secretary_id == person.id, branches_table.c.active.is_(True)
-        )
-    )
-    if leads is not None:
+    if await edits.branch_led_by(uow.conn, person.id) is not None:
         raise Refused(
             "{name} is a branch secretary: name a new secretary in the roster file first.",
             name=person.name,
         )
-    family: list[int] = list(
-        await uow.conn.scalars(
-            select(people.c.id).where(people.c.family_of_id == person.id, people.c.active.is_(True))
-        )
-    )
-    await uow.conn.execute(
-        update(people)
-        .where(people.c.id.in_([person.id, *family]))
-        .values(active=False, updated_at=uow.now)
-    )
+    family = await edits.active_family(uow.conn, person.id)
+    await edits.deactivate(uow.conn, [person.id, *family], uow.now)
     branch_id = min(branches) if branches else None
     await record(uow, "removed", actor, person.id, branch_id=branch_id, reason=reason)
     for member in family:
@@ -197,10 +155,7 @@ async def hand_back(
     they had taken go back to open and are alerted again; return their numbers. Their
     messages still queued are dropped when due (the dispatcher checks the roster)."""
     taken = await queries.requests_where(
-        uow.conn,
-        requests.c.owner_id == person.id,
-        requests.c.state == State.TAKEN.value,
-        limit=1000,
+        uow.conn, owner_id=person.id, states=[State.TAKEN], limit=1000
     )
     note = t(ctx.lang, "↩ {name} left the roster", name=person.name)
     for req in taken:
@@ -221,7 +176,7 @@ async def hand_back_after_import(uow: UnitOfWork, ctx: Ctx, person_ids: list[int
 
 async def nudge(uow: UnitOfWork, ctx: Ctx, actor: Actor, person_id: int) -> Person:
     """Ask a member whose alerts fail to open the bot again."""
-    active = await uow.conn.scalar(select(people.c.active).where(people.c.id == person_id))
+    active = await edits.is_active(uow.conn, person_id)
     person = await queries.person_by_id(uow.conn, person_id) if active else None
     branches = await bq.person_branches(uow.conn, person_id) if person else frozenset()
     if person is None or not steers_roster(actor, branches):
@@ -258,23 +213,12 @@ async def add_family(uow: UnitOfWork, actor: Actor, name: str) -> tuple[str, Inv
     name = " ".join(name.split())[:NAME_LIMIT]
     if not name:
         raise Refused("Usage: {command}", command="/family NAME")
-    count = await uow.conn.scalar(
-        select(func.count()).select_from(people).where(people.c.family_of_id == person.id)
-    )
-    key = f"{person.key}-family-{int(count or 0) + 1}"
-    while await uow.conn.scalar(select(people.c.id).where(people.c.key == key)) is not None:
+    key = f"{person.key}-family-{await edits.family_count(uow.conn, person.id) + 1}"
+    while await edits.key_taken(uow.conn, key):
         key += "x"
-    result = await uow.conn.execute(
-        insert(people).values(
-            key=key[:64],
-            name=name,
-            handles=[],
-            family_of_id=person.id,
-            active=True,
-            updated_at=uow.now,
-        )
+    family_id = await edits.add_person(
+        uow.conn, key=key[:64], name=name, now=uow.now, family_of_id=person.id
     )
-    family_id = int(result.inserted_primary_key[0])  # type: ignore[index]
     branches = await bq.person_branches(uow.conn, person.id)
     await record(
         uow,

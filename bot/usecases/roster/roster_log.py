@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
-
 from bot.domain.authz import Actor
-from storage.tables import roster_events
+from storage import roster_edits
 from storage.uow import UnitOfWork
 
 
@@ -22,15 +20,14 @@ async def record(
     **data: Any,
 ) -> None:
     """Append to the roster's timeline (a change made in the bot)."""
-    await uow.conn.execute(
-        insert(roster_events).values(
-            at=uow.now,
-            type=type_,
-            source="bot",
-            actor_id=actor.person_id,
-            person_id=person_id,
-            branch_id=branch_id,
-            reason=reason,
-            data=data,
-        )
+    await roster_edits.log_change(
+        uow.conn,
+        at=uow.now,
+        type=type_,
+        source="bot",
+        actor_id=actor.person_id,
+        person_id=person_id,
+        branch_id=branch_id,
+        reason=reason,
+        data=data,
     )
