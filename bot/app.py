@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot import offloop
+from bot import logs, offloop
 from bot.clock import Clock, SystemClock
 from bot.domain.purposes import Purpose
 from bot.services import Services
@@ -263,13 +263,6 @@ class Runtime:
 def run_bot(settings: Settings, webhook: WebhookOptions | None = None) -> int:
     """Run until SIGINT/SIGTERM (exit status 0), or until a part cannot go on (1), or
     refuse to start (``StartupError``'s status); say why in one line on stderr."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # The outbox logs each 429 in one line and retries it itself; PTB's limiter would add
-    # a traceback for every one.
-    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
     async def main() -> int:
         stop = asyncio.Event()
@@ -301,4 +294,5 @@ def run_bot(settings: Settings, webhook: WebhookOptions | None = None) -> int:
             return 1
         return 0
 
-    return asyncio.run(main())
+    with logs.configured(settings.log_level, settings.log_format, settings.tz):
+        return asyncio.run(main())

@@ -17,6 +17,8 @@ from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from bot.logs import FORMATS as LOG_FORMATS
+from bot.logs import LEVELS as LOG_LEVELS
 
 # BotFather's tokens are "<bot id>:<secret>"; the secret is URL-safe base64 text.
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -85,6 +87,18 @@ class Settings(BaseSettings):
     language: str = DEFAULT_LANGUAGE
     # For invite deep links, https://t.me/<username>?start=<code>; a leading @ is dropped.
     bot_username: str | None = None
+    log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR
+    log_format: str = "text"  # text, or json: one object per line for a log collector
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.strip().upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
 
     @field_validator("bot_username")
     @classmethod
@@ -121,6 +135,24 @@ class Settings(BaseSettings):
                     "HELPLINE_LANGUAGE: unknown language '{value}'; use one of {choices}",
                     value=self.language,
                     choices=", ".join(LANGUAGES),
+                )
+            )
+        if self.log_level not in LOG_LEVELS:
+            found.append(
+                t(
+                    lang,
+                    "HELPLINE_LOG_LEVEL: unknown level '{value}'; use one of {choices}",
+                    value=self.log_level,
+                    choices=", ".join(LOG_LEVELS),
+                )
+            )
+        if self.log_format not in LOG_FORMATS:
+            found.append(
+                t(
+                    lang,
+                    "HELPLINE_LOG_FORMAT: unknown format '{value}'; use one of {choices}",
+                    value=self.log_format,
+                    choices=", ".join(LOG_FORMATS),
                 )
             )
         if self.bot_username is not None and not _USERNAME.match(self.bot_username):

@@ -182,6 +182,12 @@ async def set_state_if(
     return result.rowcount == 1
 
 
+async def kinds_of(conn: AsyncConnection, ids: Collection[int]) -> dict[int, str]:
+    """Request id -> its kind (120, 110, service)."""
+    rows = await conn.execute(select(requests.c.id, requests.c.kind).where(requests.c.id.in_(ids)))
+    return {int(r.id): str(r.kind) for r in rows}
+
+
 async def set_level(conn: AsyncConnection, request_id: int, level: int) -> None:
     """Where in its chain a request now is (without touching its state)."""
     await conn.execute(requests.update().where(requests.c.id == request_id).values(level=level))

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain.policy import Policy
 from storage import queries, request_facts
 from storage.db import use_case_gate, write_lock
+from storage.story import Story
 from storage.tables import deadlines, events, inbox, outbox, outbox_media
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -136,6 +137,7 @@ class UnitOfWork:
         )
         self._facts: list[tuple[int, str, dict[str, Any]]] | None = [] if batch else None
         self._policy: Policy | None = None
+        self._story = Story()
 
     @property
     def conn(self) -> AsyncConnection:
@@ -167,6 +169,7 @@ class UnitOfWork:
         try:
             if exc_type is None:
                 await self.flush()
+                await self._story.resolve(conn)
                 marks = [h for h in self._handles() if not h.done]
                 if marks:
                     await conn.execute(
@@ -183,6 +186,7 @@ class UnitOfWork:
             await conn.close()
             self._lock.release()
         if exc_type is None:
+            self._story.tell()
             if self._sent:
                 self._wakeups.outbox_changed()
             if self._earliest is not None:
@@ -248,11 +252,17 @@ class UnitOfWork:
                 "data": data,
             },
         )
+        self._story.add("request", request_id, type_, data)
         if type_ in request_facts.FACT_EVENTS:
             if self._facts is not None:
                 self._facts.append((request_id, type_, data))
             else:
                 await request_facts.apply(self.conn, [(request_id, type_, data)], self.now)
+
+    def story(self, subject: str, number: int, what: str, **facts: Any) -> None:
+        """Something that is not a request's event but belongs in the log's story (a plan's
+        visit, a survey), told after the commit like the events (``storage.story``)."""
+        self._story.add(subject, number, what, facts)
 
     async def send(self, msg: Send, *, not_before: datetime | None = None) -> int | None:
         """Queue a message in the outbox; returns its row id (None when batched)."""

@@ -188,6 +188,7 @@ async def plan_event(
         actor_id=actor_id,
         data=data,
     )
+    uow.story("plan", plan_id, type_, visit=visit_id, to=data.get("to"))
 
 
 async def ensure_armed(uow: UnitOfWork, *, limit: int = ARM_BATCH, after_id: int = 0) -> int:

@@ -48,13 +48,21 @@ def parse_until(text: str, now: datetime, tz: ZoneInfo) -> datetime:
 async def set_away(uow: UnitOfWork, actor: Actor, text: str) -> datetime:
     if actor.person_id is None or not actor.is_member:
         raise Refused("Only members of a branch can set themselves away.")
+    return await mark_away(uow, actor, actor.person_id, text)
+
+
+async def mark_away(
+    uow: UnitOfWork, actor: Actor, person_id: int, text: str, branch_id: int | None = None
+) -> datetime:
+    """``person_id`` away until the time ``text`` names (in the future, within a year),
+    by ``actor`` (themselves, or their branch's secretary)."""
     until = parse_until(text, uow.now, uow.tz)
     if until <= uow.now:
         raise Refused("That time has already passed; give a date in the future.")
     if until - uow.now > MAX_AWAY:
         raise Refused("You can be away for at most a year.")
-    await roster_edits.set_away(uow.conn, actor.person_id, until)
-    await record(uow, "away", actor, actor.person_id, until=until.isoformat())
+    await roster_edits.set_away(uow.conn, person_id, until)
+    await record(uow, "away", actor, person_id, branch_id=branch_id, until=until.isoformat())
     return until
 
 

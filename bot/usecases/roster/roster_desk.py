@@ -19,7 +19,7 @@ from bot.domain.purposes import Purpose
 from bot.i18n import t
 from bot.texts import render
 from bot.usecases.common import Ctx, Refused, set_state
-from bot.usecases.desk.presence import MAX_AWAY, parse_until
+from bot.usecases.desk.presence import mark_away
 from bot.usecases.requests.actions import alert_again
 from bot.usecases.roster.registration import Invite, issue_invite
 from bot.usecases.roster.roster_log import record
@@ -111,14 +111,7 @@ async def set_away_for(
 ) -> tuple[Person, datetime]:
     """A secretary marks a member of the branch away (routing skips them until then)."""
     person, branches = await _subject(uow, actor, key)
-    until = parse_until(text, uow.now, uow.tz)
-    if until <= uow.now:
-        raise Refused("That time has already passed; give a date in the future.")
-    if until - uow.now > MAX_AWAY:
-        raise Refused("You can be away for at most a year.")
-    await edits.set_away(uow.conn, person.id, until)
-    await record(uow, "away", actor, person.id, branch_id=min(branches), until=until.isoformat())
-    return person, until
+    return person, await mark_away(uow, actor, person.id, text, branch_id=min(branches))
 
 
 async def remove(uow: UnitOfWork, ctx: Ctx, actor: Actor, key: str, reason: str) -> list[int]:

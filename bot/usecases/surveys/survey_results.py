@@ -132,6 +132,7 @@ async def _move(uow: UnitOfWork, key: str, expected: SurveyState, new: SurveySta
         uow.conn, survey.id, expected, new, **{stamp: uow.now}
     ):
         raise refuse_state(survey)
+    uow.story("survey", survey.id, new.value)
     return survey
 
 

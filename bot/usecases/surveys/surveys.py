@@ -84,6 +84,7 @@ async def open_survey(uow: UnitOfWork, ctx: Ctx, actor: Actor, key: str) -> int:
     ):
         raise refuse_state(survey)  # opened by someone else a moment ago
     await store.add_takers(uow.conn, survey.id, [p.person_id for p in people])
+    uow.story("survey", survey.id, "opened", asked=len(people))
     first = sr.question_message(ctx.lang, survey, 0, lead=sr.intro(ctx.lang, survey))
     for person in people:
         await uow.send(_send(person, first))
