@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -177,6 +178,45 @@ class Settings(BaseSettings):
         return []
 
 
+def setting_names() -> list[str]:
+    """The environment variables ``helpline`` reads (for ``run --help``)."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    return [prefix + name.upper() for name in Settings.model_fields]
+
+
+# asyncio drivers SQLAlchemy knows, by URL scheme, and the package each needs.
+ASYNC_DRIVERS = {
+    "sqlite+aiosqlite": "aiosqlite",
+    "postgresql+asyncpg": "asyncpg",
+    "postgresql+psycopg": "psycopg",
+    "mysql+aiomysql": "aiomysql",
+}
+
+
+def installed_drivers() -> list[str]:
+    """The URL schemes whose asyncio driver is installed here."""
+    from importlib.util import find_spec
+
+    return [scheme for scheme, package in ASYNC_DRIVERS.items() if find_spec(package)]
+
+
+def _usable(url: Any) -> bool:
+    """Whether SQLAlchemy can open ``url`` with an asyncio driver installed here."""
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        dialect = url.get_dialect()
+    except NoSuchModuleError:
+        return False
+    if not getattr(dialect, "is_async", False):
+        return False
+    try:
+        dialect.import_dbapi()
+    except ImportError:
+        return False
+    return True
+
+
 def _api_url_problems(lang: str, value: str) -> list[str]:
     """PTB appends ``<token>/<method>``, so only a base http(s) URL with a host works."""
     try:
@@ -198,9 +238,22 @@ def _db_problems(lang: str, value: str) -> list[str]:
         from sqlalchemy.exc import ArgumentError
 
         try:
-            make_url(value)
+            url = make_url(value)
         except ArgumentError:
-            return [t(lang, "HELPLINE_DB: '{value}' is not a database URL", value=value)]
+            return [t(lang, "HELPLINE_DB: not a database URL (nor a file path)")]
+        if not _usable(url):
+            # The scheme only: the rest of a URL may hold a password.
+            return [
+                t(
+                    lang,
+                    "HELPLINE_DB: no usable driver for '{scheme}'. Installed: {drivers}. "
+                    "Give a file path for SQLite, or install an asyncio driver's package "
+                    "(e.g. pip install asyncpg) and name it in the URL "
+                    "(postgresql+asyncpg://...)",
+                    scheme=url.drivername,
+                    drivers=", ".join(installed_drivers()),
+                )
+            ]
         return []
     path = os.path.abspath(value)
     directory = os.path.dirname(path)

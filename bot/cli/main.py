@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,7 +27,14 @@ from bot.cli.cli_files import read_text, refused
 from bot.clock import Clock, SystemClock
 from bot.files.roster import Roster, RosterError, format_problem, parse_roster
 from bot.i18n import LANGUAGES, t
-from bot.settings import Settings, SettingsError, WebhookOptions, load_settings, peek_language
+from bot.settings import (
+    Settings,
+    SettingsError,
+    WebhookOptions,
+    load_settings,
+    peek_language,
+    setting_names,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # something broke that the operator did not cause (database error, ...)
@@ -37,10 +45,22 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="helpline", description=t(lang, "Branch 110/120: the help line bot.")
     )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"helpline {metadata.version('helpline')}",
+        help=t(lang, "print the version and stop"),
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help=t(lang, "run the bot (long polling unless --webhook-url)")
+        "run",
+        help=t(lang, "run the bot (long polling unless --webhook-url)"),
+        epilog=t(
+            lang,
+            "Settings, from the environment or a .env file in the working directory: {names}",
+            names=", ".join(setting_names()),
+        ),
     )
     run.add_argument("--webhook-url", help=t(lang, "public https URL Telegram posts updates to"))
     run.add_argument(

@@ -8,6 +8,7 @@ stored text is always whole.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,6 +49,15 @@ def kind_label(lang: str, kind: Kind, category: Category | None) -> str:
     if kind is Kind.SERVICE and category is not None:
         label += " · " + t(lang, CATEGORY_LABELS[category])
     return label
+
+
+# Between names in a list: "、" in Chinese, ", " in English (a translator's choice).
+NAME_SEPARATOR = N_(", ")
+
+
+def names_list(lang: str, names: Iterable[str]) -> str:
+    """Names as a list in the reader's language ("李强、钱卫东" / "李强, 钱卫东")."""
+    return t(lang, NAME_SEPARATOR).join(names)
 
 
 def state_label(lang: str, state: State) -> str:

@@ -27,7 +27,7 @@ from bot.domain.visits import (
     check_start,
 )
 from bot.i18n import N_, t
-from bot.texts import plan_render
+from bot.texts import plan_render, render
 from bot.usecases.care_plans import plan_admin, plan_views
 from bot.usecases.common import Refused
 from handlers.common import (
@@ -237,7 +237,7 @@ async def _summary(update: Update, context: Context, form: dict[str, Any]) -> No
         "ahead; grace {grace}.\nSave this plan?",
         name=draft.cared_for,
         note=draft.note or "—",
-        visitors="、".join(found[i].name for i in draft.visitor_ids if i in found),
+        visitors=render.names_list(lg, (found[i].name for i in draft.visitor_ids if i in found)),
         dates=", ".join(plan_render.day_text(lg, d) for d in upcoming),
         days=draft.remind_days_before,
         grace=draft.grace,

@@ -17,7 +17,7 @@ from bot.callbacks import Button, Verb
 from bot.domain.rota import RotaError, format_hours, parse_hours, weekday_index
 from bot.domain.visits import PlanAction
 from bot.i18n import N_, t
-from bot.texts import plan_render
+from bot.texts import plan_render, render
 from bot.usecases.care_plans import plan_admin, plan_views, visit_actions
 from bot.usecases.common import Refused
 from handlers.common import (
@@ -246,7 +246,12 @@ async def duty(update: Update, context: Context) -> None:
         label = t(lg, plan_render.WEEKDAY_LABELS[weekday])
         await reply(
             update,
-            t(lg, "{day}: {names}.", day=label, names="、".join(keys) or t(lg, "nobody"))
+            t(
+                lg,
+                "{day}: {names}.",
+                day=label,
+                names=render.names_list(lg, keys) or t(lg, "nobody"),
+            )
             if keys
             else t(lg, "{day}: nobody on duty.", day=label),
         )

@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 
 from bot.callbacks import Button, Verb
 from bot.i18n import t
+from bot.texts import render
 from bot.texts.render import clock_text
 from bot.usecases.desk import board
 from bot.usecases.escalation import oversight
@@ -89,7 +90,7 @@ async def escalate(update: Update, context: Context, button: Button) -> str:
     actor = await actor_of(context, update)
     async with svc.uow() as uow:
         people = await oversight.escalate_now(uow, svc.ctx, actor, button.number, "board")
-    names = "、".join(p.name for p in people) or t(lg, "nobody reachable")
+    names = render.names_list(lg, (p.name for p in people)) or t(lg, "nobody reachable")
     return t(lg, "Request #{number} escalated; told: {names}.", number=button.number, names=names)
 
 

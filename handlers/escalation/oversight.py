@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.domain.durations import parse_duration
 from bot.i18n import t
+from bot.texts import render
 from bot.texts.render import clock_text
 from bot.usecases.desk import presence
 from bot.usecases.escalation import oversight
@@ -42,7 +43,7 @@ async def escalate(update: Update, context: Context) -> None:
     )
     if isinstance(people, Declined):
         return
-    names = "、".join(p.name for p in people) or t(lg, "nobody reachable")
+    names = render.names_list(lg, (p.name for p in people)) or t(lg, "nobody reachable")
     await reply(
         update, t(lg, "Request #{number} escalated; told: {names}.", number=number, names=names)
     )

@@ -144,3 +144,19 @@ async def test_board_is_refused_to_members_and_workers(world: World) -> None:
     for who in (LI, MAO):
         world.user(who).send("/board")
         await world.user(who).wait_message("The board is for branch secretaries")
+
+
+async def test_board_entries_say_what_each_request_is_about(world: World) -> None:
+    """The worker's first line, shortened; the board is the secretary's and the
+    committee's only (refused to members and workers below)."""
+    long_line = "forklift blocked the exit of warehouse 3 and nobody can get the trucks out now"
+    world.user(MAO).send(f"/110 {long_line}\nsecond line stays out")
+    await world.user(LI).wait_message("forklift")
+    await world.user(MAO).wait_message("Request #1 received")
+    world.user(MAO).send("/120")
+    await world.user(MAO).wait_message("Request #2 received")
+    world.user(WANG).send("/board")
+    board = await world.user(WANG).wait_message("Board")
+    assert "💬 forklift blocked the exit of warehouse 3" in board.text
+    assert long_line not in board.text and "second line" not in board.text
+    assert "💬 (no details yet)" in board.text

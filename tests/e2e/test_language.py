@@ -21,3 +21,10 @@ async def test_the_story_in_chinese(world: World) -> None:
     world.user(MAO).send("/status abc")
     usage = await world.user(MAO).wait_message("/status N")
     assert "Usage" not in usage.text
+
+
+@pytest.mark.parametrize(("language", "listed"), [("zh", "李强、钱卫东"), ("en", "李强, 钱卫东")])
+async def test_names_are_listed_the_readers_way(world: World, listed: str) -> None:
+    world.user(MAO).send("/120 胸口痛")
+    ack = await world.user(MAO).wait_message("#1")
+    assert listed in ack.text

@@ -8,6 +8,7 @@ import sqlite3
 import sys
 import types
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,38 @@ def test_run_says_in_one_line_that_the_file_is_not_a_database(
     err = capsys.readouterr().err
     assert err.strip().startswith("cannot use the database: ")
     assert "not a database" in err and "Traceback" not in err
+
+
+def test_version_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert helpline(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"helpline {metadata.version('helpline')}"
+
+
+def test_run_help_names_every_setting_it_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    assert helpline(["run", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for name in (
+        "HELPLINE_BOT_TOKEN",
+        "HELPLINE_API_URL",
+        "HELPLINE_DB",
+        "HELPLINE_TIMEZONE",
+        "HELPLINE_LANGUAGE",
+        "HELPLINE_BOT_USERNAME",
+        "HELPLINE_LOG_LEVEL",
+        "HELPLINE_LOG_FORMAT",
+    ):
+        assert name in out
+
+
+@pytest.mark.parametrize(
+    "command", [["run"], ["backup", "copy.db"], ["report", "--period", "2026Q4", "--out", "r.html"]]
+)
+def test_a_database_url_without_its_driver_is_one_line_and_no_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    monkeypatch.setenv("HELPLINE_BOT_TOKEN", "123456:" + "A" * 35)
+    monkeypatch.setenv("HELPLINE_DB", "postgresql://port:s3cret@db.example/helpline")
+    assert helpline(command) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("HELPLINE_DB: no usable driver for 'postgresql'")
+    assert len(err.splitlines()) == 1 and "s3cret" not in err and "Traceback" not in err

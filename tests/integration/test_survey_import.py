@@ -135,3 +135,15 @@ def test_an_opened_survey_is_not_changed_by_an_import(
     # The same file as the one opened is simply up to date.
     assert helpline(["survey", "import", str(EXAMPLE)]) == 0
     assert "already up to date (open)" in capsys.readouterr().out
+
+
+def test_the_chinese_outcome_does_not_nest_brackets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HELPLINE_LANGUAGE", "zh")
+    assert helpline(["survey", "import", str(EXAMPLE)]) == 0
+    capsys.readouterr()
+    assert helpline(["survey", "import", str(EXAMPLE)]) == 0
+    said = capsys.readouterr().out
+    assert "已是最新，状态：草稿（尚未发出）" in said
+    assert "（草稿（" not in said

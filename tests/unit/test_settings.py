@@ -53,9 +53,29 @@ def test_good_values_pass(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     assert s.username == "port_helpline_bot"
 
 
-def test_database_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HELPLINE_DB", "postgresql+asyncpg://u:p@db/helpline")
-    assert load_settings(require_token=False).db.startswith("postgresql")
+def test_database_url_is_accepted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    monkeypatch.setenv("HELPLINE_DB", url)
+    assert load_settings(require_token=False).db == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://port:s3cret@db/helpline",  # psycopg: not an asyncio driver
+        "postgresql+asyncpg://port:s3cret@db/helpline",  # not installed here
+        "oracle9://port:s3cret@db/helpline",  # no such dialect
+    ],
+)
+def test_a_database_url_without_a_usable_driver_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("HELPLINE_DB", url)
+    lines = problems()
+    db = [line for line in lines if line.startswith("HELPLINE_DB")]
+    assert len(db) == 1 and "\n" not in db[0]
+    assert "s3cret" not in db[0] and "Installed: sqlite+aiosqlite" in db[0]
+    assert url.split("://")[0] in db[0]
 
 
 def test_dotenv_file_is_read(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ from bot.domain.recurrence import Recurrence, RuleError
 from bot.domain.rota import format_hours, on_duty, table_weekday
 from bot.domain.visits import PlanState, VisitState, sees_plan, steers_plan
 from bot.i18n import N_, t
-from bot.texts import plan_render
+from bot.texts import plan_render, render
 from bot.texts.render import clock_text
 from bot.usecases.care_plans.plan_admin import NO_PLAN
 from bot.usecases.care_plans.plan_schedule import today
@@ -155,7 +155,7 @@ async def plan_text(uow: UnitOfWork, ctx: Ctx, actor: Actor, key: str) -> str:
     ]
     if plan.note:
         lines.append(plan.note)
-    visitors = "、".join(names.get(i, "?") for i in plan.visitor_ids) or "—"
+    visitors = render.names_list(ctx.lang, (names.get(i, "?") for i in plan.visitor_ids)) or "—"
     if plan.remind_on_duty:
         visitors = t(ctx.lang, "whoever is on duty") + (
             f" ({visitors})" if plan.visitor_ids else ""
@@ -200,12 +200,16 @@ async def duty_text(uow: UnitOfWork, ctx: Ctx, actor: Actor) -> str:
         now = sorted(names.get(p, "?") for p in on_duty(shifts, now_local))
         lines.append(
             "  "
-            + t(ctx.lang, "On duty now: {names}", names="、".join(now) or t(ctx.lang, "nobody"))
+            + t(
+                ctx.lang,
+                "On duty now: {names}",
+                names=render.names_list(ctx.lang, now) or t(ctx.lang, "nobody"),
+            )
         )
         for weekday in range(7):
             column = [s for s in shifts if table_weekday(s.rule) == weekday]
             if column:
-                who = "、".join(names.get(s.person_id, "?") for s in column)
+                who = render.names_list(ctx.lang, (names.get(s.person_id, "?") for s in column))
                 hours = format_hours(column[0].begins, column[0].ends)
                 label = t(ctx.lang, plan_render.WEEKDAY_LABELS[weekday])
                 lines.append(f"  {label}: {who} ({hours})")

@@ -191,7 +191,7 @@ async def on_grace(ctx: Ctx, uow: UnitOfWork, due: list[Deadline]) -> None:
             "Give it to someone else below, or ask them to press Done.",
             name=plan.cared_for,
             day=plan_render.day_text(ctx.lang, visit.due_on),
-            visitors="、".join(p.name for p in names.values()) or "—",
+            visitors=render.names_list(ctx.lang, (p.name for p in names.values())) or "—",
         )
         buttons = plan_render.assign_buttons(visit.id, await assignable(uow, plan, set()))
         told = await tell(

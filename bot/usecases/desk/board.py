@@ -19,6 +19,8 @@ from bot.domain.people import Person
 from bot.domain.purposes import Purpose
 from bot.i18n import N_, t
 from bot.texts import render
+from bot.texts.bundle_render import BRIEF_LINE
+from bot.texts.textfit import shorten
 from bot.usecases.common import Ctx, Refused, allowed, load_for, notify
 from bot.usecases.escalation.timing import arm_after_take
 from bot.usecases.requests.actions import retire_with_owner
@@ -63,6 +65,10 @@ def _entry_text(ctx: Ctx, row: bq.BoardRow, now_age: str) -> str:
     ]
     if req.family_of_name:
         lines[1] += " · " + t(lang, "👪 family of {worker}", worker=req.family_of_name)
+    # What it is about, in the worker's first line: the board is the secretary's and the
+    # committee's only (``overseen``), who see the whole request anyway.
+    first = (req.text or "").strip().splitlines()[0:1]
+    lines.append("💬 " + (shorten(first[0], BRIEF_LINE) if first else t(lang, "(no details yet)")))
     owner = row.owner or "—"
     if row.next_due is not None and row.next_kind is not None:
         step = t(lang, NEXT_STEP[row.next_kind]) if row.next_kind in NEXT_STEP else row.next_kind
@@ -80,7 +86,13 @@ def _entry_text(ctx: Ctx, row: bq.BoardRow, now_age: str) -> str:
     if row.overdue:
         lines.append(t(lang, "⏰ overdue or escalated"))
     if row.undeliverable:
-        lines.append(t(lang, "⚠ undeliverable to {names}", names="、".join(row.undeliverable)))
+        lines.append(
+            t(
+                lang,
+                "⚠ undeliverable to {names}",
+                names=render.names_list(ctx.lang, row.undeliverable),
+            )
+        )
     return "\n".join(lines)
 
 
@@ -116,7 +128,7 @@ async def board(uow: UnitOfWork, ctx: Ctx, actor: Actor, page: int = 0) -> View:
         t(
             lang,
             "📋 Board: {branches} · page {page}/{pages}",
-            branches="、".join(b.name for b in branches) or "—",
+            branches=render.names_list(ctx.lang, (b.name for b in branches)) or "—",
             page=shown.index + 1,
             pages=shown.count,
         )

@@ -71,7 +71,7 @@ async def _join(uow: UnitOfWork, ctx: Ctx, actor: Actor, req: Request, text: str
             "➕ Added to your request #{number}; {names} have it. For a separate "
             "emergency send /{command} new and what happened.",
             number=req.id,
-            names="、".join(relayed.to_names) or t(ctx.lang, "the duty officers"),
+            names=render.names_list(ctx.lang, relayed.to_names) or t(ctx.lang, "the duty officers"),
             command=req.kind.value,
         ),
         purpose=Purpose.ACK,
@@ -159,7 +159,9 @@ async def raise_request(
             ),
             recipient_id=employee.id,
         )
-    names = "、".join(p.name for p in alerted.people) or t(ctx.lang, "the duty officers")
+    names = render.names_list(ctx.lang, (p.name for p in alerted.people)) or t(
+        ctx.lang, "the duty officers"
+    )
     await notify(
         uow,
         req,
