@@ -33,6 +33,7 @@ from schedules.pace import ChatLimiters
 from schedules.plans import arm_plans
 from schedules.poller import poll
 from schedules.runner import Wakeups
+from schedules.status import StatusOptions, StatusServer
 from schedules.supervise import Fatal
 from schedules.updates import (
     FIRST_RETRY,
@@ -41,6 +42,7 @@ from schedules.updates import (
     PerChatUpdates,
     on_senders,
 )
+from schedules.watch import Watch
 from schedules.webhook import WebhookServer
 from storage.db import make_engine, migrate
 from storage.outbox_queue import Row
@@ -81,6 +83,7 @@ class Runtime:
         read_timeout: float = 5.0,
         chat_limiters: ChatLimiters | None = None,
         update_retry: float = FIRST_RETRY,
+        status: StatusOptions | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -90,6 +93,17 @@ class Runtime:
         self.poll_timeout = poll_timeout
         self.read_timeout = read_timeout
         self.wakeups = Wakeups(self.clock)
+        self.watch = Watch()
+        self.status: StatusServer | None = None
+        if status is not None:
+            self.status = StatusServer(
+                self.watch,
+                self.engine,
+                self.clock,
+                status,
+                polling=webhook is None,
+                lang=settings.language,
+            )
         self.ctx = Ctx(lang=settings.language, tz=settings.tz)
         self.app: AnyApp = self._build()
         self.services = Services(
@@ -104,9 +118,15 @@ class Runtime:
             lang=settings.language,
             on_undeliverable=self._undeliverable,
             chat_limiters=chat_limiters,
+            watch=self.watch,
         )
         self.deadlines = DeadlineEngine(
-            self.engine, self.clock, self.wakeups, effects(self.ctx), tz=settings.tz
+            self.engine,
+            self.clock,
+            self.wakeups,
+            effects(self.ctx),
+            tz=settings.tz,
+            watch=self.watch,
         )
         self.wakeups.dispatcher = self.dispatcher
         self.wakeups.deadlines = self.deadlines
@@ -190,13 +210,21 @@ class Runtime:
                 self.clock,
                 long_poll=self.poll_timeout,
                 on_batch=on_senders,
+                watch=self.watch,
             )
             self._spawn(poller, "poller")
         else:
             self._webhook_server = WebhookServer(
-                self.app, self.engine, self.clock, self.webhook, on_batch=on_senders
+                self.app,
+                self.engine,
+                self.clock,
+                self.webhook,
+                on_batch=on_senders,
+                watch=self.watch,
             )
             await self._webhook_server.start()
+        if self.status is not None:
+            await self.status.start()
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Start a background part; if it ever ends by itself, the process must exit."""
@@ -238,6 +266,8 @@ class Runtime:
 
     async def stop(self) -> None:
         self._stopping = True
+        if self.status is not None:
+            await self.status.stop()
         if self._webhook_server is not None:
             await self._webhook_server.stop()
         for task in self._tasks:
@@ -260,7 +290,11 @@ class Runtime:
         await self.stop()
 
 
-def run_bot(settings: Settings, webhook: WebhookOptions | None = None) -> int:
+def run_bot(
+    settings: Settings,
+    webhook: WebhookOptions | None = None,
+    status: StatusOptions | None = None,
+) -> int:
     """Run until SIGINT/SIGTERM (exit status 0), or until a part cannot go on (1), or
     refuse to start (``StartupError``'s status); say why in one line on stderr."""
 
@@ -269,7 +303,7 @@ def run_bot(settings: Settings, webhook: WebhookOptions | None = None) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        runtime = Runtime(settings, webhook=webhook)
+        runtime = Runtime(settings, webhook=webhook, status=status)
         try:
             for warning in await check_database(runtime.engine, settings.language):
                 log.warning("%s", warning)

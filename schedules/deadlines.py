@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
+from schedules.watch import Watch
 from storage import deadline_queue
 from storage.db import reading
 from storage.deadline_queue import Deadline
@@ -46,9 +47,11 @@ class DeadlineEngine:
         *,
         tz: ZoneInfo = UTC_ZONE,
         batch: int = 100,
+        watch: Watch | None = None,
     ) -> None:
         self._engine, self._clock, self._wakeups, self._tz = engine, clock, wakeups, tz
         self._effects = effects
+        self.watch = watch or Watch()
         self._batch = batch
 
     async def next_due(self) -> datetime | None:
@@ -72,6 +75,8 @@ class DeadlineEngine:
         try:
             async with self._uow(now, batch=True) as uow:
                 rows = await self._claim(uow, now)
+                for deadline in rows:
+                    self.watch.lateness.observe(max((now - deadline.due_at).total_seconds(), 0))
                 for _kind, run in groupby(rows, key=lambda d: d.kind):
                     await self._apply(uow, list(run))
             return len(rows), len(rows)

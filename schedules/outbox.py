@@ -32,17 +32,13 @@ from bot.texts.bundle_render import bundle_message
 from schedules.outcomes import Outcomes
 from schedules.pace import PACED_LOOK, ChatLimiters
 from schedules.supervise import Backoff
-from schedules.telegram_calls import EDITS, as_repeat, call
+from schedules.telegram_calls import EDITS, NOT_SENT, UNDELIVERABLE_400, as_repeat, call
+from schedules.watch import OUTBOX, Watch
 from storage import bundles, outbox_queue
 from storage.db import reading, writing
 from storage.outbox_queue import Row, row_of
 
 log = logging.getLogger(__name__)
-
-UNDELIVERABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
-# Failures that prove the request never left: no connection was made.
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
 
 LEFT_THE_ROSTER = "not sent: the recipient left the roster"
 Undeliverable = Callable[[Row, str], Awaitable[None]]
@@ -60,6 +56,7 @@ class Dispatcher:
         concurrency: int = 8,
         batch: int = 200,
         chat_limiters: ChatLimiters | None = None,
+        watch: Watch | None = None,
     ) -> None:
         self._engine, self._bot, self._clock, self._lang = engine, bot, clock, lang
         self._on_undeliverable = on_undeliverable
@@ -68,6 +65,7 @@ class Dispatcher:
         self._batch = batch
         self._served: dict[int, int] = {}  # requester (or chat) -> messages launched
         self._limiters = chat_limiters or ChatLimiters()
+        self._watch = watch or Watch()
         self._busy: set[int] = set()
         self._outcomes = Outcomes()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -112,6 +110,7 @@ class Dispatcher:
                     await asyncio.wait_for(self._stopped.wait(), delay)
                 continue
             backoff.ok()
+            self._watch.beat(OUTBOX)
             if not launched and not paced and not self._tasks and not self._outcomes:
                 self.idle.set()
             timeout = 5.0
@@ -196,7 +195,10 @@ class Dispatcher:
                     if bundled[0].purpose == Purpose.BUNDLE:
                         claimed.add(bundled[0].id)  # claimed as it was made
                 if chosen:
-                    claimed |= await self._claim(conn, [row.id for row, _ in chosen])
+                    # Claimed when ready to go (payload built, chat's room checked): the
+                    # sends start as this commits, so 'sending' means "may have reached
+                    # Telegram" and ``recover`` repeats only those.
+                    claimed |= await outbox_queue.claim(conn, [row.id for row, _ in chosen])
             self._outcomes.forget(written)
         for row, payload in chosen:
             if row.id not in claimed:
@@ -239,13 +241,6 @@ class Dispatcher:
         if "message_id" in payload:
             drawn["message_id"] = payload["message_id"]
         return drawn
-
-    @staticmethod
-    async def _claim(conn: AsyncConnection, ids: list[int]) -> set[int]:
-        """Mark a round's rows 'sending' in one transaction, when each is ready to go (its
-        payload built, its chat's room checked): the sends start as soon as this commits,
-        so 'sending' means "may have reached Telegram" and ``recover`` repeats only those."""
-        return await outbox_queue.claim(conn, ids)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -296,6 +291,7 @@ class Dispatcher:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             log.warning("outbox row %s: Telegram asked to wait %.0f s (429)", row.id, seconds)
+            self._watch.throttled.inc()
             self._outcomes.note(
                 row,
                 status="pending",

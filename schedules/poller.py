@@ -23,6 +23,7 @@ from telegram.ext import Application
 from bot.clock import Clock
 from schedules import inbox
 from schedules.supervise import Backoff
+from schedules.watch import Watch
 from storage.db import writing
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ async def poll(
     *,
     long_poll: int = 20,
     on_batch: OnBatch | None = None,
+    watch: Watch | None = None,
 ) -> None:
     """Fetch, record, enqueue; runs until cancelled.
 
@@ -49,7 +51,7 @@ async def poll(
     backoff = Backoff("polling Telegram (getUpdates)", most=10.0)
     while True:
         try:
-            offset = await _poll_once(app, engine, clock, offset, long_poll, on_batch)
+            offset = await _poll_once(app, engine, clock, offset, long_poll, on_batch, watch)
         except RetryAfter as exc:
             wait = exc.retry_after
             await asyncio.sleep(wait if isinstance(wait, int | float) else wait.total_seconds())
@@ -70,6 +72,7 @@ async def _poll_once(
     offset: int | None,
     long_poll: int,
     on_batch: OnBatch | None,
+    watch: Watch | None = None,
 ) -> int | None:
     """One long poll: fetch, record, enqueue; return the next offset to ask for."""
     updates = await app.bot.get_updates(
@@ -78,6 +81,8 @@ async def _poll_once(
         read_timeout=long_poll + 10,
         allowed_updates=Update.ALL_TYPES,
     )
+    if watch is not None:
+        watch.polled(len(updates), clock.now())
     if not updates:
         return offset
     async with writing(engine) as conn:

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from schedules.deadlines import DeadlineEngine
 from schedules.outbox import Dispatcher
 from schedules.supervise import Backoff, Fatal
+from schedules.watch import DEADLINES
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Wakeups:
             try:
                 fired = await self.deadlines.tick()
                 upcoming = await self.deadlines.next_due()
+                self.deadlines.watch.beat(DEADLINES)
             except Exception as exc:
                 self._retry_after(self._failed(self._firing, exc))
                 return 0

@@ -6,9 +6,15 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, MessageId
 
 from bot.i18n import t
+
+# A 400 that means the chat is gone: the message is undeliverable, not wrong.
+UNDELIVERABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
+# Failures that prove the request never left: no connection was made.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def _markup(payload: dict[str, Any], bot: Bot) -> InlineKeyboardMarkup | None:

@@ -29,6 +29,7 @@ from bot.settings import WebhookOptions
 from schedules import inbox
 from schedules.poller import OnBatch
 from schedules.supervise import Backoff
+from schedules.watch import Watch
 from storage.db import writing
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,10 @@ class WebhookServer:
         clock: Clock,
         options: WebhookOptions,
         on_batch: OnBatch | None = None,
+        watch: Watch | None = None,
     ) -> None:
         self._app, self._engine, self._clock = app, engine, clock
+        self._watch = watch or Watch()
         self._options, self._on_batch = options, on_batch
         self._backoff = Backoff("recording webhook updates")
         self._secret = options.secret_token or secrets.token_urlsafe(32)
@@ -93,6 +96,7 @@ class WebhookServer:
             self._backoff.failed(exc)
             return web.Response(status=503)
         self._backoff.ok()
+        self._watch.updates.inc()
         if fresh:
             await self._app.update_queue.put(update)
         return web.Response(status=200)

@@ -70,6 +70,16 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         "--port", type=int, default=8443, help=t(lang, "port the webhook server binds")
     )
     run.add_argument(
+        "--metrics-port",
+        type=int,
+        help=t(lang, "serve /healthz and /metrics on this port (default: off)"),
+    )
+    run.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        help=t(lang, "address /healthz and /metrics bind (default: 127.0.0.1)"),
+    )
+    run.add_argument(
         "--secret-token",
         help=t(
             lang, "secret Telegram sends with each webhook call (default: a random one per run)"
@@ -179,8 +189,22 @@ def _run(args: argparse.Namespace) -> int:
             raise
         _err(t(settings.language, "this installation has no bot application (bot/app.py)"))
         return EXIT_FAILED
+    status = None
+    if args.metrics_port is not None:
+        if not 1 <= args.metrics_port <= 65535:
+            _err(
+                t(
+                    settings.language,
+                    "--metrics-port: {value} is not a TCP port (1-65535)",
+                    value=args.metrics_port,
+                )
+            )
+            return EXIT_USAGE
+        from schedules.status import StatusOptions
+
+        status = StatusOptions(args.metrics_port, args.metrics_host)
     run_bot = cast(Callable[..., int], app.run_bot)
-    return run_bot(settings, webhook=webhook)
+    return run_bot(settings, webhook=webhook, status=status)
 
 
 def _roster_import(path: Path, clock: Clock) -> int:

@@ -84,7 +84,7 @@ def backup(
                 "HELPLINE_DB: '{value}' is not an SQLite file; back it up with that "
                 "database's own tools"
             ),
-            value=db,
+            value=_shown(db),
         )
     if not source.is_file():
         raise BackupError(
@@ -171,3 +171,13 @@ def main_backup(lang: str, db: str, target: Path, *, force: bool) -> tuple[int, 
         seconds=f"{seconds:.1f}",
         requests=report.requests,
     )
+
+
+def _shown(db: str) -> str:
+    """``HELPLINE_DB`` as it may be printed: a URL's password masked."""
+    if "://" not in db:
+        return db
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db)
+    return db if url.password is None else url.render_as_string(hide_password=True)

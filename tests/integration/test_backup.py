@@ -167,10 +167,7 @@ def test_backup_of_the_live_file_onto_itself_is_refused(
     assert db.stat().st_size == size
 
 
-@pytest.mark.parametrize(
-    "url",
-    ["postgresql+asyncpg://helpline@db.example/helpline", "sqlite+aiosqlite:///:memory:"],
-)
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///:memory:"])
 def test_backup_refuses_a_database_that_is_not_an_sqlite_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
 ) -> None:
@@ -183,6 +180,20 @@ def test_backup_refuses_a_database_that_is_not_an_sqlite_file(
         f"HELPLINE_DB: '{url}' is not an SQLite file; back it up with that database's own tools"
     )
     assert not (tmp_path / "copy.db").exists()
+
+
+def test_backup_of_a_database_whose_driver_is_missing_says_so_without_the_password(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(A server database whose driver is installed is refused by the backup itself, with
+    its password masked: ``backup._shown``.)"""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HELPLINE_LANGUAGE", "en")
+    monkeypatch.setenv("HELPLINE_DB", "postgresql+asyncpg://helpline:s3cret@db.example/helpline")
+    assert helpline(["backup", str(tmp_path / "copy.db")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("HELPLINE_DB: no usable driver for 'postgresql+asyncpg'")
+    assert "s3cret" not in err and not (tmp_path / "copy.db").exists()
 
 
 def test_backup_of_a_missing_database_or_into_a_missing_directory(

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.settings import Settings, WebhookOptions
+from schedules.status import StatusOptions
 from storage.db import make_engine
 from storage.tables import invites, people
 from tests.moments import helpline
@@ -97,11 +98,13 @@ def test_run_reports_every_bad_setting(
 
 
 def test_run_hands_settings_and_webhook_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[Settings, WebhookOptions | None]] = []
+    calls: list[tuple[Settings, WebhookOptions | None, StatusOptions | None]] = []
     fake = types.ModuleType("bot.app")
 
-    def run_bot(settings: Settings, webhook: WebhookOptions | None) -> int:
-        calls.append((settings, webhook))
+    def run_bot(
+        settings: Settings, webhook: WebhookOptions | None, status: StatusOptions | None
+    ) -> int:
+        calls.append((settings, webhook, status))
         return 0
 
     fake.run_bot = run_bot  # type: ignore[attr-defined]
@@ -114,6 +117,12 @@ def test_run_hands_settings_and_webhook_to_the_app(monkeypatch: pytest.MonkeyPat
     assert calls[-1][1] == WebhookOptions(
         "https://bot.example.com/hook", "127.0.0.1", 9000, "s3cret"
     )
+    assert calls[-1][2] is None  # no status server unless asked
+    assert helpline(["run", "--metrics-port", "9102"]) == 0
+    assert calls[-1][2] == StatusOptions(9102, "127.0.0.1")
+    assert helpline(["run", "--metrics-port", "9102", "--metrics-host", "0.0.0.0"]) == 0
+    assert calls[-1][2] == StatusOptions(9102, "0.0.0.0")
+    assert helpline(["run", "--metrics-port", "70000"]) == 2
 
 
 def test_run_refuses_a_plain_http_webhook(

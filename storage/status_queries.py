@@ -1,0 +1,57 @@
+"""What the status server reads from the database at each scrape (``schedules/status.py``):
+requests by kind and state, the outbox's backlog, alerts sent and undeliverable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.purposes import Purpose
+from storage.tables import outbox, requests
+
+ALERTS = (Purpose.ALERT, Purpose.ALERT_RETIRED)
+
+
+async def ping(conn: AsyncConnection) -> None:
+    await conn.execute(text("SELECT 1"))
+
+
+async def requests_by_kind_and_state(conn: AsyncConnection) -> dict[tuple[str, str], int]:
+    rows = await conn.execute(
+        select(requests.c.kind, requests.c.state, func.count()).group_by(
+            requests.c.kind, requests.c.state
+        )
+    )
+    return {(str(r[0]), str(r[1])): int(r[2]) for r in rows.all()}
+
+
+async def pending_by_priority(conn: AsyncConnection) -> dict[int, int]:
+    rows = await conn.execute(
+        select(outbox.c.priority, func.count())
+        .where(outbox.c.status == "pending")
+        .group_by(outbox.c.priority)
+    )
+    return {int(r[0]): int(r[1]) for r in rows.all()}
+
+
+async def oldest_pending_alert(conn: AsyncConnection) -> datetime | None:
+    """When the oldest alert not yet out was queued."""
+    found = await conn.scalar(
+        select(func.min(outbox.c.created_at)).where(
+            outbox.c.purpose == Purpose.ALERT,
+            outbox.c.status.in_(("pending", "sending", "bundled")),
+        )
+    )
+    return found if isinstance(found, datetime) else None
+
+
+async def alerts_by_status(conn: AsyncConnection) -> dict[str, int]:
+    """Alerts that went out ('sent') and that could not be delivered ('failed')."""
+    rows = await conn.execute(
+        select(outbox.c.status, func.count())
+        .where(outbox.c.purpose.in_(ALERTS), outbox.c.status.in_(("sent", "failed")))
+        .group_by(outbox.c.status)
+    )
+    return {str(r[0]): int(r[1]) for r in rows.all()}
