@@ -28,12 +28,13 @@ from bot.usecases.escalation.sweep import rearm_orphans, report_stuck_alerts
 from bot.usecases.figures import assessment
 from schedules import inbox
 from schedules.deadlines import DeadlineEngine
+from schedules.heartbeat import beat_outside
 from schedules.outbox import Dispatcher
 from schedules.pace import ChatLimiters
 from schedules.plans import arm_plans
 from schedules.poller import poll
 from schedules.runner import Wakeups
-from schedules.status import StatusOptions, StatusServer
+from schedules.status import StatusOptions, StatusServer, problems
 from schedules.supervise import Fatal
 from schedules.updates import (
     FIRST_RETRY,
@@ -225,6 +226,12 @@ class Runtime:
             await self._webhook_server.start()
         if self.status is not None:
             await self.status.start()
+        if self.settings.heartbeat_url is not None:
+            url = self.settings.heartbeat_url.get_secret_value()
+            self._spawn(beat_outside(url, self._problems), "heartbeat")
+
+    async def _problems(self) -> list[str]:
+        return await problems(self.watch, self.engine, polling=self.webhook is None)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Start a background part; if it ever ends by itself, the process must exit."""
@@ -271,7 +278,7 @@ class Runtime:
         if self._webhook_server is not None:
             await self._webhook_server.stop()
         for task in self._tasks:
-            if task.get_name() == "poller":
+            if task.get_name() in ("poller", "heartbeat"):  # loops that never end
                 task.cancel()
         await self.dispatcher.stop()
         for task in self._tasks:

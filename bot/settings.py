@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     language: str = DEFAULT_LANGUAGE
     # For invite deep links, https://t.me/<username>?start=<code>; a leading @ is dropped.
     bot_username: str | None = None
+    # Called every minute while the line is healthy (schedules/heartbeat.py).
+    heartbeat_url: SecretStr | None = None
     log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR
     log_format: str = "text"  # text, or json: one object per line for a log collector
 
@@ -138,6 +140,9 @@ class Settings(BaseSettings):
                     choices=", ".join(LANGUAGES),
                 )
             )
+        if self.heartbeat_url is not None and not _is_http(self.heartbeat_url.get_secret_value()):
+            # Not echoed: a monitor's URL is a secret.
+            found.append(t(lang, "HELPLINE_HEARTBEAT_URL: not an http:// or https:// URL"))
         if self.log_level not in LOG_LEVELS:
             found.append(
                 t(
@@ -215,6 +220,14 @@ def _usable(url: Any) -> bool:
     except ImportError:
         return False
     return True
+
+
+def _is_http(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _api_url_problems(lang: str, value: str) -> list[str]:

@@ -80,23 +80,7 @@ class StatusServer:
             await self._runner.cleanup()
 
     async def problems(self) -> list[str]:
-        """One line per part that is not alive (empty: healthy)."""
-        found: list[str] = []
-        for part, limit in self.limits.items():
-            if part == POLLER and not self.polling:
-                continue
-            silent = self.watch.silent_for(part)
-            if silent is None:
-                found.append(f"{part}: has not run yet")
-            elif silent > limit:
-                found.append(f"{part}: silent for {silent:.0f} s (limit {limit:.0f} s)")
-        try:
-            async with asyncio.timeout(DB_TIMEOUT):
-                async with reading(self.engine) as conn:
-                    await status_queries.ping(conn)
-        except Exception as exc:  # any failure to answer is the reason, in one line
-            found.append(f"database: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
-        return found
+        return await problems(self.watch, self.engine, polling=self.polling, limits=self.limits)
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         found = await self.problems()
@@ -123,3 +107,25 @@ class StatusServer:
             snap.alerts = await status_queries.alerts_by_status(conn)
         now = self.clock.now()
         snap.oldest_alert_age = max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
+
+
+async def problems(
+    watch: Watch, engine: AsyncEngine, *, polling: bool, limits: dict[str, float] = LIMITS
+) -> list[str]:
+    """One line per part that is not alive (empty: healthy): /healthz and the heartbeat."""
+    found: list[str] = []
+    for part, limit in limits.items():
+        if part == POLLER and not polling:
+            continue
+        silent = watch.silent_for(part)
+        if silent is None:
+            found.append(f"{part}: has not run yet")
+        elif silent > limit:
+            found.append(f"{part}: silent for {silent:.0f} s (limit {limit:.0f} s)")
+    try:
+        async with asyncio.timeout(DB_TIMEOUT):
+            async with reading(engine) as conn:
+                await status_queries.ping(conn)
+    except Exception as exc:  # any failure to answer is the reason, in one line
+        found.append(f"database: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    return found

@@ -179,3 +179,12 @@ def test_webhook_options_are_checked() -> None:
     lines = bad.problems("en")
     assert len(lines) == 3
     assert lines[0].startswith("--webhook-url") and lines[2].startswith("--secret-token")
+
+
+def test_a_bad_heartbeat_url_is_one_line_and_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPLINE_HEARTBEAT_URL", "hc-ping.com/5ecret-uuid")
+    lines = [line for line in problems() if line.startswith("HELPLINE_HEARTBEAT_URL")]
+    assert lines == ["HELPLINE_HEARTBEAT_URL: not an http:// or https:// URL"]
+    monkeypatch.setenv("HELPLINE_HEARTBEAT_URL", "https://hc-ping.com/5ecret-uuid")
+    assert not [line for line in problems() if line.startswith("HELPLINE_HEARTBEAT_URL")]
+    assert "5ecret" not in repr(load_settings(require_token=False))
