@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.settings import Settings, WebhookOptions
 from bot.startup import StartupError, check_database, wait_for_telegram
 from bot.usecases.common import Ctx
-from bot.usecases.desk import digest
+from bot.usecases.desk import digest, downtime
 from bot.usecases.escalation.deadline_effects import effects
 from bot.usecases.escalation.escalate import undeliverable
 from bot.usecases.escalation.sweep import rearm_orphans, report_stuck_alerts
@@ -35,7 +35,7 @@ from schedules.plans import arm_plans
 from schedules.poller import poll
 from schedules.runner import Wakeups
 from schedules.status import StatusOptions, StatusServer, problems
-from schedules.supervise import Fatal
+from schedules.supervise import Backoff, Fatal
 from schedules.updates import (
     FIRST_RETRY,
     RETRY_KEY,
@@ -60,6 +60,8 @@ OVERALL_PER_S = 28
 # together: with 16, they came in rounds of 16, and the hundredth was stored 1.5 s after
 # the first (`python -m bench --quick --only mass_incident`); with 64, in about 1 s.
 HANDLED_AT_ONCE = 64
+
+ALIVE_EVERY = 60.0  # seconds between marks; a downtime is known to within a minute
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -185,10 +187,18 @@ class Runtime:
         await self.app.initialize()
         await self.dispatcher.recover()
         async with self.services.uow() as uow:  # the recurring digest keeps one pending
+            told = await downtime.after_start(uow, self.ctx, self.settings.down_gap_delta)
             await digest.ensure_armed(uow)
             await assessment.ensure_armed(uow)  # and so does the quarterly assessment
+        if told:
+            log.warning(
+                "the line was down longer than %s: %d committee member(s) told",
+                self.settings.down_gap,
+                told,
+            )
         await self.app.start()
         self._spawn(self.dispatcher.run(), "outbox")
+        self._spawn(self._mark_alive(), "alive")
         if self.schedule:
             assert self.app.job_queue is not None
             self.wakeups.start(self.app.job_queue)
@@ -229,6 +239,19 @@ class Runtime:
         if self.settings.heartbeat_url is not None:
             url = self.settings.heartbeat_url.get_secret_value()
             self._spawn(beat_outside(url, self._problems), "heartbeat")
+
+    async def _mark_alive(self) -> None:
+        """Every minute, the mark a restart compares with (``usecases/desk/downtime.py``)."""
+        backoff = Backoff("marking the line alive")
+        while True:
+            await asyncio.sleep(ALIVE_EVERY)
+            try:
+                async with self.services.uow() as uow:
+                    await downtime.still_alive(uow)
+            except Exception as exc:  # the next minute tries again
+                backoff.failed(exc)
+            else:
+                backoff.ok()
 
     async def _problems(self) -> list[str]:
         return await problems(self.watch, self.engine, polling=self.webhook is None)
@@ -278,9 +301,12 @@ class Runtime:
         if self._webhook_server is not None:
             await self._webhook_server.stop()
         for task in self._tasks:
-            if task.get_name() in ("poller", "heartbeat"):  # loops that never end
+            if task.get_name() in ("poller", "heartbeat", "alive"):  # loops that never end
                 task.cancel()
         await self.dispatcher.stop()
+        with contextlib.suppress(Exception):  # best effort: the minute's mark is close
+            async with self.services.uow() as uow:
+                await downtime.still_alive(uow)
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.durations import parse_duration
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from bot.logs import FORMATS as LOG_FORMATS
 from bot.logs import LEVELS as LOG_LEVELS
@@ -88,6 +90,8 @@ class Settings(BaseSettings):
     language: str = DEFAULT_LANGUAGE
     # For invite deep links, https://t.me/<username>?start=<code>; a leading @ is dropped.
     bot_username: str | None = None
+    # A restart after a longer gap is told to the committee (bot/usecases/desk/downtime.py).
+    down_gap: str = "10m"
     # Called every minute while the line is healthy (schedules/heartbeat.py).
     heartbeat_url: SecretStr | None = None
     log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR
@@ -108,6 +112,10 @@ class Settings(BaseSettings):
     def _strip_at(cls, value: str | None) -> str | None:
         """People write the username as @name; links and app code want it bare."""
         return value.strip().lstrip("@") if value is not None else None
+
+    @property
+    def down_gap_delta(self) -> timedelta:
+        return parse_duration(self.down_gap)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -138,6 +146,16 @@ class Settings(BaseSettings):
                     "HELPLINE_LANGUAGE: unknown language '{value}'; use one of {choices}",
                     value=self.language,
                     choices=", ".join(LANGUAGES),
+                )
+            )
+        try:
+            parse_duration(self.down_gap)
+        except ValueError:
+            found.append(
+                t(
+                    lang,
+                    "HELPLINE_DOWN_GAP: '{value}' is not a duration (write 30s, 10m, 2h or 1d)",
+                    value=self.down_gap,
                 )
             )
         if self.heartbeat_url is not None and not _is_http(self.heartbeat_url.get_secret_value()):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.purposes import Purpose
-from storage.tables import outbox, requests
+from storage.tables import deadlines, outbox, requests, service_marks
+
+ALIVE = "alive"
 
 ALERTS = (Purpose.ALERT, Purpose.ALERT_RETIRED)
 
@@ -55,3 +57,25 @@ async def alerts_by_status(conn: AsyncConnection) -> dict[str, int]:
         .group_by(outbox.c.status)
     )
     return {str(r[0]): int(r[1]) for r in rows.all()}
+
+
+async def last_alive(conn: AsyncConnection) -> datetime | None:
+    """When the bot last marked itself alive (None: never, a new database)."""
+    found = await conn.scalar(select(service_marks.c.at).where(service_marks.c.name == ALIVE))
+    return found if isinstance(found, datetime) else None
+
+
+async def mark_alive(conn: AsyncConnection, at: datetime) -> None:
+    done = await conn.execute(
+        update(service_marks).where(service_marks.c.name == ALIVE).values(at=at)
+    )
+    if done.rowcount == 0:
+        await conn.execute(service_marks.insert().values(name=ALIVE, at=at))
+
+
+async def overdue_deadlines(conn: AsyncConnection, now: datetime) -> int:
+    """Pending deadlines already due: what fires late right after a restart."""
+    found = await conn.scalar(
+        select(func.count()).where(deadlines.c.status == "pending", deadlines.c.due_at <= now)
+    )
+    return int(found or 0)

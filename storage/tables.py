@@ -190,6 +190,14 @@ outbox_media = Table(
 
 # Telegram accounts a secretary or the committee blocked (a flood from someone the roster
 # does not know): their updates are stored, as every update is, and not acted on.
+# When the running bot last said it was alive: after a restart, how long it was down.
+service_marks = Table(
+    "service_marks",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
 blocked_chats = Table(
     "blocked_chats",
     metadata,

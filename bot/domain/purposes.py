@@ -33,3 +33,4 @@ class Purpose(StrEnum):
     VISIT_REMINDER = "visit-reminder"  # a care-plan visit is near (with its buttons)
     VISIT_NOTICE = "visit-notice"  # any other care-plan message
     REPLY = "reply"  # an answer to someone who just wrote
+    DOWNTIME = "downtime"  # the committee told the line was down, and for how long

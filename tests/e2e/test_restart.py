@@ -65,3 +65,22 @@ async def test_reimporting_an_edited_roster_keeps_requests_and_history(world: Wo
     assert name == "李强强"
     world.user(LI).send("/resolve 1 done")
     await world.user(MAO).wait_message(lambda m: "Confirm" in m.buttons)
+
+
+async def test_the_committee_hears_once_how_long_the_line_was_down(world: World) -> None:
+    world.user(MAO).send("/120 chest pain")
+    await world.user(LI).wait_message("chest pain")
+    await world.settle()
+    db = Path(world.runtime.settings.db)
+    chen = world.user(CHEN)
+    chen.mark()
+    await world.runtime.stop()  # a clean stop marks the line alive one last time
+    world.clock.advance(timedelta(hours=2))  # both escalation steps fell due meanwhile
+    world.runtime = await seeded_runtime(world.server, db, clock=world.clock)
+    told = await chen.wait_message("was down")
+    assert "(2 h 0 min)" in told.text and "1 deadlines" in told.text
+    await world.runtime.stop()
+    world.clock.advance(timedelta(minutes=3))  # within the gap (10 min): nothing to tell
+    world.runtime = await seeded_runtime(world.server, db, clock=world.clock)
+    await world.settle()
+    assert [m.text for m in chen.messages if "was down" in m.text] == [told.text]

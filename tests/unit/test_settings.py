@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -188,3 +189,11 @@ def test_a_bad_heartbeat_url_is_one_line_and_not_echoed(monkeypatch: pytest.Monk
     monkeypatch.setenv("HELPLINE_HEARTBEAT_URL", "https://hc-ping.com/5ecret-uuid")
     assert not [line for line in problems() if line.startswith("HELPLINE_HEARTBEAT_URL")]
     assert "5ecret" not in repr(load_settings(require_token=False))
+
+
+def test_a_bad_down_gap_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPLINE_DOWN_GAP", "a while")
+    lines = [line for line in problems() if line.startswith("HELPLINE_DOWN_GAP")]
+    assert lines == ["HELPLINE_DOWN_GAP: 'a while' is not a duration (write 30s, 10m, 2h or 1d)"]
+    monkeypatch.setenv("HELPLINE_DOWN_GAP", "30m")
+    assert load_settings(require_token=False).down_gap_delta == timedelta(minutes=30)
