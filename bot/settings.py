@@ -241,21 +241,17 @@ def _usable(url: Any) -> bool:
 
 
 def _is_http(value: str) -> bool:
+    """An http(s) URL with a host."""
     try:
         parts = urlsplit(value)
-    except ValueError:
+    except ValueError:  # e.g. an invalid port or IPv6 literal
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _api_url_problems(lang: str, value: str) -> list[str]:
     """PTB appends ``<token>/<method>``, so only a base http(s) URL with a host works."""
-    try:
-        parts = urlsplit(value)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. an invalid port or IPv6 literal
-        ok = False
-    if not ok:
+    if not _is_http(value):
         return [
             t(lang, "HELPLINE_API_URL: '{value}' is not an http:// or https:// URL", value=value)
         ]

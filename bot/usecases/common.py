@@ -226,3 +226,25 @@ async def wind_up_cancelled(
     owner = await queries.person_by_id(uow.conn, req.owner_id)
     if owner is not None and owner.telegram_id is not None:
         await notify(uow, req, owner.telegram_id, owner_text)
+
+
+async def tell_committee(uow: UnitOfWork, text: str, *, purpose: str, priority: int) -> int:
+    """Queue ``text`` to each committee member with a Telegram account; return how many."""
+    committee = await queries.people_by_ids(uow.conn, await queries.committee_ids(uow.conn))
+    payload = render.text_message(text)
+    told = 0
+    for person in committee.values():
+        if person.telegram_id is None:
+            continue
+        await uow.send(
+            Send(
+                person.telegram_id,
+                "sendMessage",
+                payload,
+                priority,
+                purpose,
+                recipient_id=person.id,
+            )
+        )
+        told += 1
+    return told

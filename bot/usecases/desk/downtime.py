@@ -14,9 +14,10 @@ from bot.domain.priority import Priority
 from bot.domain.purposes import Purpose
 from bot.i18n import t
 from bot.texts import render
+from bot.usecases import common
 from bot.usecases.common import Ctx
-from storage import queries, status_queries
-from storage.uow import Send, UnitOfWork
+from storage import status_queries
+from storage.uow import UnitOfWork
 
 
 async def after_start(uow: UnitOfWork, ctx: Ctx, gap: timedelta) -> int:
@@ -35,23 +36,7 @@ async def after_start(uow: UnitOfWork, ctx: Ctx, gap: timedelta) -> int:
         duration=render.age_text(ctx.lang, uow.now - last),
         late=late,
     )
-    committee = await queries.people_by_ids(uow.conn, await queries.committee_ids(uow.conn))
-    told = 0
-    for person in committee.values():
-        if person.telegram_id is not None and person.active:
-            message = render.text_message(text)
-            await uow.send(
-                Send(
-                    person.telegram_id,
-                    "sendMessage",
-                    message,
-                    Priority.HIGH,
-                    Purpose.DOWNTIME,
-                    recipient_id=person.id,
-                )
-            )
-            told += 1
-    return told
+    return await common.tell_committee(uow, text, purpose=Purpose.DOWNTIME, priority=Priority.HIGH)
 
 
 async def still_alive(uow: UnitOfWork) -> None:

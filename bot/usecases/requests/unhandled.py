@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from bot.domain.priority import Priority
 from bot.i18n import t
-from bot.texts.render import text_message
+from bot.usecases import common
 from bot.usecases.common import Ctx
-from storage import queries
-from storage.uow import Send, UnitOfWork
+from storage.uow import UnitOfWork
 
 
 async def tell_committee(
     uow: UnitOfWork, ctx: Ctx, *, update_id: int, sender: str, text: str
 ) -> int:
     """Queue the notice to each committee member with a Telegram account; return how many."""
-    committee = await queries.people_by_ids(uow.conn, await queries.committee_ids(uow.conn))
     notice = t(
         ctx.lang,
         "The bot could not handle a message from {sender} after several tries "
@@ -28,19 +26,4 @@ async def tell_committee(
         update_id=update_id,
         text=text or t(ctx.lang, "(no text)"),
     )
-    told = 0
-    for person in committee.values():
-        if person.telegram_id is None:
-            continue
-        await uow.send(
-            Send(
-                person.telegram_id,
-                "sendMessage",
-                text_message(notice),
-                Priority.CRITICAL,
-                "unhandled",
-                recipient_id=person.id,
-            )
-        )
-        told += 1
-    return told
+    return await common.tell_committee(uow, notice, purpose="unhandled", priority=Priority.CRITICAL)
