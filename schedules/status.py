@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock
 from bot.i18n import t
 from bot.startup import StartupError
-from schedules.watch import DEADLINES, OUTBOX, POLLER, Watch
+from schedules.watch import DEADLINES, OUTBOX, POLLER, TAKE_BUCKETS, Watch
 from storage import status_queries
 from storage.db import reading
 
@@ -105,6 +105,7 @@ class StatusServer:
             snap.pending = await status_queries.pending_by_priority(conn)
             oldest = await status_queries.oldest_pending_alert(conn)
             snap.alerts = await status_queries.alerts_by_status(conn)
+            snap.take = await status_queries.take_times(conn, TAKE_BUCKETS)
         now = self.clock.now()
         snap.oldest_alert_age = max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
 

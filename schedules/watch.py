@@ -14,11 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 # The parts /healthz watches, and the loop that beats for each.
 POLLER, OUTBOX, DEADLINES = "poller", "outbox dispatcher", "deadline engine"
+
+# Seconds from a request raised to its first take: a first alert's minute, the first
+# escalation's few minutes, the duty officers' half hour, and beyond.
+TAKE_BUCKETS = (10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 
 
 @dataclass
@@ -29,6 +38,8 @@ class Snapshot:
     pending: dict[int, int] = field(default_factory=dict)
     oldest_alert_age: float = 0.0
     alerts: dict[str, int] = field(default_factory=dict)
+    # kind -> (cumulative counts per TAKE_BUCKETS bound then +Inf, total seconds)
+    take: dict[str, tuple[list[int], float]] = field(default_factory=dict)
 
 
 class _FromSnapshot(Collector):
@@ -64,6 +75,15 @@ class _FromSnapshot(Collector):
         alerts.add_metric(["sent"], snap.alerts.get("sent", 0))
         alerts.add_metric(["undeliverable"], snap.alerts.get("failed", 0))
         yield alerts
+        take = HistogramMetricFamily(
+            "helpline_time_to_take_seconds",
+            "From a request raised to its first take, by kind",
+            labels=["kind"],
+        )
+        for kind, (counts, total) in sorted(snap.take.items()):
+            bounds = [*(str(b) for b in TAKE_BUCKETS), "+Inf"]
+            take.add_metric([kind], list(zip(bounds, counts, strict=True)), total)
+        yield take
 
 
 class Watch:

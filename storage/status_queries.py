@@ -1,11 +1,12 @@
 """What the status server reads from the database at each scrape (``schedules/status.py``):
-requests by kind and state, the outbox's backlog, alerts sent and undeliverable."""
+requests by kind and state, the outbox's backlog, alerts sent and undeliverable, and how
+long requests waited to be taken."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.purposes import Purpose
@@ -57,6 +58,24 @@ async def alerts_by_status(conn: AsyncConnection) -> dict[str, int]:
         .group_by(outbox.c.status)
     )
     return {str(r[0]): int(r[1]) for r in rows.all()}
+
+
+async def take_times(
+    conn: AsyncConnection, bounds: tuple[float, ...]
+) -> dict[str, tuple[list[int], float]]:
+    """Per kind, how many taken requests waited at most each bound (cumulative, one count
+    per bound), and the seconds they waited in all. Read from the requests themselves, so
+    the histogram survives a restart and every instance serves the same one."""
+    columns = [func.sum(case((requests.c.take_seconds <= bound, 1), else_=0)) for bound in bounds]
+    rows = await conn.execute(
+        select(requests.c.kind, func.count(), func.sum(requests.c.take_seconds), *columns)
+        .where(requests.c.take_seconds.is_not(None))
+        .group_by(requests.c.kind)
+    )
+    return {
+        str(r[0]): ([int(n or 0) for n in r[3:]] + [int(r[1])], float(r[2] or 0))
+        for r in rows.all()
+    }
 
 
 async def last_alive(conn: AsyncConnection) -> datetime | None:

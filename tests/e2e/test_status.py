@@ -64,12 +64,28 @@ async def test_the_figures_are_what_the_story_did(world: World, status: StatusSe
     assert got[("helpline_telegram_429_total", ())] == 0
     assert got[("helpline_oldest_pending_alert_seconds", ())] == 0  # all out
     assert got[("helpline_last_successful_poll_timestamp_seconds", ())] > 0
+    # #1 was taken at once; #2 waits: only #1 is in the time-to-take histogram.
+    take = "helpline_time_to_take_seconds"
+    assert got[(f"{take}_count", (("kind", "120"),))] == 1
+    assert got[(f"{take}_bucket", (("kind", "120"), ("le", "10.0")))] == 1
+    assert (f"{take}_count", (("kind", "110"),)) not in got
     # The 110's escalation falls due in its chain's first wait; it fires (late by the
     # step the test takes) and its lateness is counted.
     before = got.get(("helpline_deadline_lateness_seconds_count", ()), 0)
     await world.advance(minutes=30)
     after = await _samples(status)
     assert after[("helpline_deadline_lateness_seconds_count", ())] > before
+    # Taken 40 minutes after it was raised: past the half hour, within the hour.
+    await world.advance(minutes=10)
+    forklift = await li.wait_message("forklift")
+    await li.press(forklift, "Take")
+    await worker.wait_message("李强 is handling your request #2")
+    await world.settle()
+    after = await _samples(status)
+    assert after[(f"{take}_count", (("kind", "110"),))] == 1
+    assert after[(f"{take}_bucket", (("kind", "110"), ("le", "1800.0")))] == 0
+    assert after[(f"{take}_bucket", (("kind", "110"), ("le", "3600.0")))] == 1
+    assert after[(f"{take}_sum", (("kind", "110"),))] >= 1800
 
 
 async def test_healthy_while_every_part_runs_and_says_which_stopped(
