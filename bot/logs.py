@@ -97,12 +97,12 @@ def configure(level: str, fmt: str, tz: ZoneInfo, stream: TextIO | None = None) 
 
 
 @contextmanager
-def configured(level: str, fmt: str, tz: ZoneInfo) -> Iterator[None]:
+def configured(level: str, fmt: str, tz: ZoneInfo, stream: TextIO | None = None) -> Iterator[None]:
     """``configure`` for as long as the block runs (``helpline run``); the root logger's
     level and handlers are as they were afterwards."""
     root = logging.getLogger()
     before = root.level, {name: logging.getLogger(name).level for name in QUIET}
-    configure(level, fmt, tz)
+    configure(level, fmt, tz, stream)
     try:
         yield
     finally:

@@ -94,7 +94,11 @@ class SandboxServer:
     async def start(self) -> SandboxServer:
         self.state.closing = False
         self._stopped.clear()
-        self._runner = web.AppRunner(self.app, handle_signals=False, shutdown_timeout=1.0)
+        # No access log: every call is in ``calls`` already, and a line per long poll
+        # would bury the bot's own log in the demo's terminal.
+        self._runner = web.AppRunner(
+            self.app, handle_signals=False, shutdown_timeout=1.0, access_log=None
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

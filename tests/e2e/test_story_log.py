@@ -3,12 +3,15 @@ worker wrote or anybody's name (issue "Run it as a service", logs that tell the 
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.logs import configured
+from sandbox.records import Call
 from tests.e2e.conftest import LI, MAO, QIAN, World
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -90,3 +93,28 @@ async def test_a_visit_reminded_and_done_is_in_the_story_without_names(
     assert reminded and all("visit=" in line and "people=" in line for line in reminded)
     assert any(line.startswith("plan #") and " done visit=" in line for line in lines)
     assert not any("孙琪伟" in line or "李强" in line for line in lines)
+
+
+async def test_an_idle_day_writes_at_most_a_few_lines(world: World) -> None:
+    """A day with no request: the clock walks 24 hours in five-minute steps, the deadline
+    engine and the dispatcher wake at each, and the poller keeps polling. Nothing logs a
+    wake-up or a call, so the day costs the log no line at all (the old bot wrote ~5,800:
+    APScheduler's "Running job" and httpx's "HTTP Request" for every one); what an admin
+    reads is the story, the start and the stop, and what went wrong."""
+    out = io.StringIO()
+    polls = len([c for c in world.server.calls if c.method == "getUpdates"])
+    with configured("INFO", "text", SHANGHAI, stream=out):
+        for _ in range(24 * 12):
+            await world.advance(minutes=5)
+            await world.settle()
+        # and the poller has polled Telegram a few times meanwhile, over real HTTP
+        for n in range(polls + 1, polls + 4):
+            await world.server.wait_call(lambda c, n=n: _nth_poll(world, c, n))
+    lines = out.getvalue().splitlines()
+    assert lines == []
+
+
+def _nth_poll(world: World, call: Call, n: int) -> bool:
+    return call.method == "getUpdates" and (
+        len([c for c in world.server.calls if c.method == "getUpdates"]) >= n
+    )
