@@ -3,6 +3,7 @@ worker wrote or anybody's name (issue "Run it as a service", logs that tell the 
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 from datetime import UTC, datetime
@@ -109,12 +110,12 @@ async def test_an_idle_day_writes_at_most_a_few_lines(world: World) -> None:
             await world.settle()
         # and the poller has polled Telegram a few times meanwhile, over real HTTP
         for n in range(polls + 1, polls + 4):
-            await world.server.wait_call(lambda c, n=n: _nth_poll(world, c, n))
+            await world.server.wait_call(functools.partial(_nth_poll, world, n=n))
     lines = out.getvalue().splitlines()
     assert lines == []
 
 
-def _nth_poll(world: World, call: Call, n: int) -> bool:
+def _nth_poll(world: World, call: Call, *, n: int) -> bool:
     return call.method == "getUpdates" and (
         len([c for c in world.server.calls if c.method == "getUpdates"]) >= n
     )
