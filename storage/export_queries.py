@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -82,6 +82,18 @@ def events_query(start: datetime, end: datetime, *, anonymised: bool) -> Select[
         .where(_raised_in(start, end))
         .order_by(requests.c.created_at, requests.c.id, events.c.id)
     )
+
+
+async def count(conn: AsyncConnection, query: Select[Any]) -> int:
+    """How many rows ``query`` will stream (the progress bar's total)."""
+    found = await conn.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return int(found or 0)
+
+
+async def people_names(conn: AsyncConnection) -> dict[int, str]:
+    """Every person's name by id, removed people too: whom an event reached."""
+    rows = await conn.execute(select(people.c.id, people.c.name))
+    return {int(r[0]): str(r[1]) for r in rows.all()}
 
 
 async def stream(conn: AsyncConnection, query: Select[Any]) -> AsyncIterator[RowMapping]:

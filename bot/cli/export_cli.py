@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from bot.files.export import ExportError, main_export, parse_options
@@ -54,6 +56,42 @@ def run(args: argparse.Namespace) -> int:
     except ExportError as exc:
         print(exc.text(settings.language), file=sys.stderr)
         return EXIT_USAGE
-    status, line = main_export(settings.language, settings.db, settings.tz, options)
+    with progress_bar(settings.language) as bar:
+        status, line = main_export(settings.language, settings.db, settings.tz, options, bar)
     print(line, file=sys.stderr if status else sys.stdout)
     return status
+
+
+class _Bar:
+    """tqdm behind the export's ``Progress``: on stderr, and silent when stderr is not a
+    terminal (a cron job's mail or a pipe gets the one line of outcome, no bar)."""
+
+    def __init__(self, lang: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(
+            desc=t(lang, "exporting"),
+            unit=t(lang, "rows"),
+            unit_scale=True,
+            disable=None,  # None: only on a TTY
+            file=sys.stderr,
+            leave=False,
+        )
+
+    def total(self, rows: int) -> None:
+        self._bar.reset(total=rows)
+
+    def update(self, rows: int) -> None:
+        self._bar.update(rows)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+@contextmanager
+def progress_bar(lang: str) -> Iterator[_Bar]:
+    bar = _Bar(lang)
+    try:
+        yield bar
+    finally:
+        bar.close()

@@ -130,12 +130,19 @@ def request_record(
 
 
 def event_record(
-    row: Mapping[Any, Any], tz: ZoneInfo, pseudonym: Pseudonyms | None
+    row: Mapping[Any, Any],
+    tz: ZoneInfo,
+    pseudonym: Pseudonyms | None,
+    names: Mapping[int, str] | None = None,
 ) -> dict[str, Any]:
-    """One events-sheet row; ``data`` as compact JSON (anonymised: only safe keys)."""
+    """One events-sheet row; ``data`` as compact JSON (anonymised: only safe keys). The
+    people an event reached (``to``: internal person ids in the timeline) are written as
+    their ``names`` - an id means nothing outside the database."""
     data = row["data"] if isinstance(row["data"], dict) else {}
     record: dict[str, Any] = {"at": local_time(row["at"], tz), "type": row["type"]}
     if pseudonym is None:
+        if "to" in data:
+            data = {**data, "to": [(names or {}).get(i, f"#{i}") for i in recipients(data)]}
         record.update(number=row["request_id"], actor_name=row["actor_name"], data=as_json(data))
         return record
     record.update(
@@ -156,9 +163,19 @@ def actor_role(row: Mapping[Any, Any]) -> str:
     return "system"
 
 
+def recipients(data: Mapping[str, Any]) -> list[int]:
+    """The person ids an event's ``to`` names: a list (alerted) or one id (undeliverable)."""
+    to = data.get("to")
+    found = to if isinstance(to, list) else [to]
+    return [i for i in found if isinstance(i, int) and not isinstance(i, bool)]
+
+
 def anonymised_data(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The event's data without anything that can name a person or quote them."""
+    """The event's data without anything that can name a person or quote them; whom it
+    reached is only how many (``people``)."""
     kept = {k: v for k, v in data.items() if k in SAFE_DATA_KEYS and _plain(v)}
+    if "to" in data:
+        kept["people"] = len(recipients(data))
     reason = data.get("reason")
     if isinstance(reason, str) and reason in MACHINE_REASONS:
         kept["reason"] = reason

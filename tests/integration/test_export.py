@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import fcntl
 import json
 import os
+import pty
 import re
+import struct
+import subprocess
+import sys
+import termios
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -334,6 +340,8 @@ def test_csv_export_holds_the_period_and_its_timelines(
     assert [e["number"] for e in timeline] == ["3"] + ["1"] * 8 + ["2"] * 7
     timeline.sort(key=lambda e: int(e["number"]))  # stable: each timeline keeps its order
     assert [e["type"] for e in timeline[:3]] == ["raised", "alerted", "taken"]
+    # whom the alert reached, by name: a person id means nothing to an analyst
+    assert json.loads(timeline[1]["data"]) == {"level": 0, "to": ["李强", "钱卫东"]}
     assert timeline[2] == {
         "number": "1",
         "at": "2026-12-01T09:02:00+08:00",
@@ -426,6 +434,8 @@ def test_anonymised_export_names_nobody_and_its_events_still_join(
     assert len(set(pseudonyms)) == 4
     assert not {"1", "2", "3", "5"} & set(pseudonyms)
     assert all(re.fullmatch(r"R[0-9a-f]{16}", p) for p in pseudonyms)
+    alerted = next(e for e in timeline if e["type"] == "alerted")
+    assert json.loads(str(alerted["data"])) == {"level": 0, "people": 2}  # how many, not who
     # In the order raised: #3, #1, #2 and #5 (which has no events).
     assert {str(e["pseudonym"]) for e in timeline} == set(pseudonyms) - {pseudonyms[3]}
     first = [e for e in timeline if e["pseudonym"] == pseudonyms[1]]
@@ -447,8 +457,8 @@ def test_anonymised_export_names_nobody_and_its_events_still_join(
     }
     assert json.loads(str(first[4]["data"])) == {"media": "photo"}
     second = [json.loads(str(e["data"])) for e in timeline if e["pseudonym"] == pseudonyms[2]]
-    assert second[1] == {"level": 1, "reason": "timeout"}  # the bot's own reason stays
-    assert second[2] == {"level": 2}  # a person's reason goes
+    assert second[1] == {"level": 1, "reason": "timeout", "people": 1}  # the bot's reason stays
+    assert second[2] == {"level": 2, "people": 1}  # a person's reason goes
     assert second[-1] == {"on_behalf": True}
     assert [str(r["family"]).lower() for r in rows] == ["false", "false", "true", "false"]
 
@@ -567,3 +577,40 @@ def test_missing_database_is_refused(
     assert export("--out", "x.xlsx") == 2
     assert "nothing to export" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_terminal_sees_progress_and_a_pipe_only_the_outcome(seeded: dict[str, int]) -> None:
+    """An export of 100,000 requests takes a minute: on a terminal a bar shows it going
+    (tqdm, on stderr); a pipe or a cron mail gets the one line of outcome and no bar."""
+    helpline_bin = Path(sys.executable).with_name("helpline")
+    command = [str(helpline_bin), "export", "--from", "2026-12-01", "--to", "2026-12-31"]
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # 80 columns
+    with subprocess.Popen(
+        [*command, "--out", "tty.csv"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=slave,
+    ) as proc:  # fmt: skip
+        os.close(slave)
+        shown = _read_all(master)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert "exporting" in shown and "/20" in shown  # 4 requests and 16 events: 20 rows
+    assert "4 requests" in out.decode()
+    piped = subprocess.run(
+        [*command, "--out", "pipe.csv"], capture_output=True, timeout=60, check=True
+    )
+    assert piped.stderr == b""
+    assert "4 requests" in piped.stdout.decode()
+
+
+def _read_all(fd: int) -> str:
+    """What the child wrote to its terminal, until it closed it."""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 4096):
+            chunks.append(chunk)
+    except OSError:  # EIO: the child closed its end
+        pass
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode(errors="replace")

@@ -84,13 +84,14 @@ def test_pseudonyms_are_stable_within_an_export_and_differ_between_exports() -> 
     [
         ({"kind": "120", "category": None, "text": "胸口疼", "unregistered": True},
          {"kind": "120", "category": None, "unregistered": True}),
-        ({"level": 1, "to": [3, 4], "reason": "timeout"}, {"level": 1, "reason": "timeout"}),
-        ({"level": 2, "to": [9], "reason": "李强不接电话"}, {"level": 2}),
+        ({"level": 1, "to": [3, 4], "reason": "timeout"},
+         {"level": 1, "reason": "timeout", "people": 2}),  # whom: only how many
+        ({"level": 2, "to": [9], "reason": "李强不接电话"}, {"level": 2, "people": 1}),
         ({"reason": "removed: 退休了"}, {}),
         ({"summary": "已送医院"}, {}),
         ({"on_behalf": True, "reason": "电话确认"}, {"on_behalf": True}),
         ({"stars": 5}, {"stars": 5}),
-        ({"to": 4, "from": 3}, {}),
+        ({"to": 4, "from": 3}, {"people": 1}),
         ({"text": "", "media": {"kind": "photo", "file_id": "AgAD", "message_id": 3}},
          {"media": "photo"}),
         ({"kind": "王芳"}, {}),  # a safe key with a name in it is still dropped
