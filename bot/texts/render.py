@@ -76,6 +76,15 @@ def age_text(lang: str, delta: timedelta) -> str:
     return t(lang, "{d} days", d=hours // 24)
 
 
+def waited_text(lang: str, delta: timedelta) -> str:
+    """How long something has waited, in seconds under a minute: a chain that escalates
+    after 30 s must not say "1 min", and "nobody has taken it for just now" reads oddly."""
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return t(lang, "{n} s", n=max(seconds, 1))
+    return age_text(lang, delta)
+
+
 def clock_text(at: datetime, tz: ZoneInfo) -> str:
     return at.astimezone(tz).strftime("%m-%d %H:%M")
 

@@ -8,7 +8,7 @@ nobody reachable passes to the next one at once.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.domain.escalation import Audience, Staffed, audience_of, first_staffed
 from bot.domain.kinds import Urgency, topic_of
@@ -121,8 +121,7 @@ def alert_text(ctx: Ctx, req: Request, now: datetime, *, escalated_from: int | N
                 lang,
                 "⬆ ESCALATION from level {level}: nobody has taken it for {age}",
                 level=escalated_from,
-                # at least "1 min": "nobody has taken it for just now" reads oddly
-                age=render.age_text(lang, max(now - req.created_at, timedelta(minutes=1))),
+                age=render.waited_text(lang, now - req.created_at),
             ),
         )
     # A clock time, not an age: an alert held back by Telegram (429) or an outage must
