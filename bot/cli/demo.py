@@ -159,6 +159,7 @@ class Demo:
                 alert_buttons=lambda: [t(self.language, "Take")],
                 next_deadline=self.next_deadline,
                 reset=self.reset,
+                timezone=self.timezone,
             ),
         )
         self.runtime: Runtime | None = None

@@ -57,6 +57,7 @@ class DemoHooks:
     alert_buttons: Callable[[], list[str]]  # labels of buttons that make a phone ring
     next_deadline: Callable[[], Awaitable[JSON | None]]
     reset: Callable[[], Awaitable[None]]
+    timezone: str  # the bot's IANA zone (HELPLINE_TIMEZONE): the page shows times in it
 
 
 class DemoPage:
@@ -87,6 +88,7 @@ class DemoPage:
             {
                 "language": lang,
                 "bot_language": self.hooks.language(),
+                "timezone": self.hooks.timezone,
                 "people": self.hooks.people(),
                 "alert_buttons": self.hooks.alert_buttons(),
                 "labels": {**labels()["en"], **labels().get(lang, {})},

@@ -122,6 +122,7 @@
       placeholder: L("placeholder"),
       "aria-label": L("placeholder"),
     });
+    const tip = el("div", { class: "reply-tip", text: L("reply_hint") });
     const replyLabel = el("span", { class: "reply-text" });
     const replying = el(
       "div",
@@ -167,6 +168,7 @@
       ),
       el("div", { class: "screen" }, chat, toast),
       keyboard,
+      tip,
       replying,
       composer,
       quick,
@@ -178,6 +180,7 @@
       messages,
       input,
       keyboard,
+      tip,
       replying,
       replyLabel,
       toast,
@@ -292,6 +295,7 @@
   function setReply(phone, message) {
     phone.replyTo = message ? { id: message.message_id } : null;
     phone.replying.hidden = !message;
+    phone.tip.hidden = Boolean(message); // the reply bar takes the hint's place
     if (message) {
       const text = message.text || message.caption || `#${message.message_id}`;
       phone.replyLabel.textContent = `${L("replying_to")}: ${text.slice(0, 60)}`;
@@ -429,10 +433,21 @@
     return null;
   }
 
+  // A bubble's time is told in the bot's zone (HELPLINE_TIMEZONE), as its texts are, not in
+  // the browser's: "09:05".
+  let hhmm = null;
+
   function time(unix) {
     if (!unix) return "";
-    const d = new Date(unix * 1000);
-    return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    if (!hhmm) {
+      const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+      try {
+        hhmm = new Intl.DateTimeFormat("en-GB", { ...options, timeZone: state.config.timezone });
+      } catch (err) {
+        hhmm = new Intl.DateTimeFormat("en-GB", options); // a zone this browser does not know
+      }
+    }
+    return hhmm.format(new Date(unix * 1000));
   }
 
   function inlineRows(markup) {
@@ -457,7 +472,13 @@
     if (item.edits) flags.push(L("edited"));
     if (item.deleted) flags.push(L("deleted"));
     flags.push(time(raw.edit_date || raw.date));
-    bubble.append(el("div", { class: "meta", text: flags.filter(Boolean).join(" · ") }));
+    bubble.append(
+      el("div", {
+        class: "meta",
+        title: L("time_zone", { zone: state.config.timezone }),
+        text: flags.filter(Boolean).join(" · "),
+      }),
+    );
     const li = el(
       "li",
       {
@@ -466,9 +487,12 @@
       },
       bubble,
     );
-    bubble.addEventListener("click", () => {
-      if (!item.deleted) setReply(phone, { message_id: raw.message_id, text, caption: "" });
-    });
+    if (!item.deleted) {
+      bubble.title = L("reply_hint");
+      bubble.addEventListener("click", () => {
+        setReply(phone, { message_id: raw.message_id, text, caption: "" });
+      });
+    }
     const rows = inlineRows(item.reply_markup);
     if (item.from_bot && !item.deleted && rows.length) {
       const box = el("div", { class: "buttons" });
