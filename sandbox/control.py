@@ -3,12 +3,20 @@
 Benchmarks, the crash test and the demo page run the sandbox out of process and drive it
 through these routes (see ``sandbox.client.SandboxClient``). Answers use the Bot API
 envelope (``{"ok": true, "result": ...}``) so one client helper reads both.
+
+Every route is one ``ControlRoute`` in ``Control.routes``: the same table mounts the routes
+and answers ``GET /_sandbox/`` with their list, so a route cannot exist undocumented. Its
+description is the first paragraph of its handler's docstring, so the listing, the code
+and ``help()`` say the same thing.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+import functools
+import inspect
+import json
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -21,16 +29,28 @@ if TYPE_CHECKING:
     from sandbox.server import SandboxServer
 
 Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PREFIX = "/_sandbox"
+
+# Names, messages and buttons are Chinese: written as is (UTF-8) so that ``curl`` shows
+# 张三 rather than \u5f20\u4e09. Still valid JSON for every client.
+_dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 
 class ControlError(Exception):
+    """A request the control API refuses: answered in the envelope with ``status``."""
+
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
         self.status = status
 
 
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """A JSON answer in UTF-8 (``application/json; charset=utf-8``), Chinese unescaped."""
+    return web.json_response(data, status=status, dumps=_dumps)
+
+
 def _ok(result: Any) -> web.Response:
-    return web.json_response({"ok": True, "result": result})
+    return json_response({"ok": True, "result": result})
 
 
 def _message_json(view: SentMessage) -> JSON:
@@ -57,11 +77,279 @@ async def _body(request: web.Request) -> JSON:
     return body
 
 
+def _first_paragraph(doc: str | None) -> str:
+    """A docstring's first paragraph on one line, reST's double backquotes made single: the
+    listing's one-line description, readable in a terminal."""
+    first = inspect.cleandoc(doc or "").split("\n\n", 1)[0]
+    return " ".join(first.replace("``", "`").split())
+
+
+# What the fault actions' fields mean; their names and defaults are read from the code
+# (``_fields``), so a field missing here is still listed, with its default.
+FIELD_MEANINGS = {
+    "method": "only calls of this Bot API method, e.g. sendMessage",
+    "chat_id": "only calls to this chat",
+    "times": "how many matching calls",
+    "status": "the HTTP status and error_code",
+    "retry_after": "a 429's retry_after, seconds",
+    "description": "the error's text (default the status's phrase)",
+    "seconds": "how long the answer is held",
+    "deliver": "the call takes effect before the hold (false: never, and no answer)",
+    "containing": "only a message whose text contains this",
+    "global_per_s": "sends and edits per second in all",
+    "chat_per_s": "per private chat, per second",
+    "chat_burst": "a private chat's short burst",
+    "group_per_min": "per group (a negative chat id), per minute",
+    "global_burst": "the global bucket's burst (null: global_per_s)",
+    "random_429_rate": "share of sends answered 429 whatever the buckets",
+    "seed": "makes random_429_rate reproducible",
+}
+
+
+def _field(name: str, default: Any) -> str:
+    """One field as listed: its meaning, and whether it is required or its default (in
+    JSON, as a client writes it)."""
+    meaning = FIELD_MEANINGS.get(name)
+    if default is inspect.Parameter.empty or default is dataclasses.MISSING:
+        said = "required"
+    elif default is None:
+        said = "optional (default any)" if name in ("method", "chat_id") else "optional"
+    else:
+        said = f"default {_dumps(default)}"
+    return said if meaning is None else f"{meaning}; {said}"
+
+
+def _fields(function: Callable[..., Any]) -> dict[str, str]:
+    """The body fields of a fault action that is a ``SandboxServer`` method: its keyword
+    parameters and defaults, read from the method itself so a new one is listed too."""
+    return {
+        name: _field(name, parameter.default)
+        for name, parameter in inspect.signature(function).parameters.items()
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class FaultAction:
+    """One ``action`` of ``POST /_sandbox/faults``: what it does, its fields, and how."""
+
+    description: str
+    body: Mapping[str, str]
+    apply: Callable[[JSON], Any]
+
+    def as_json(self) -> JSON:
+        return {"description": self.description, "body": dict(self.body)}
+
+
+@dataclasses.dataclass(frozen=True)
+class ControlRoute:
+    """One control route: mounted by ``add_control_routes`` and listed by ``GET /_sandbox/``.
+
+    ``body`` and ``query`` map each field a client may send to what it means (``*``:
+    further fields, passed on);
+    ``aliases`` are further paths to the same handler (listed with it, not apart);
+    ``actions`` are the values of a route's ``action`` field, each with its own fields.
+    """
+
+    method: str
+    path: str
+    handler: Route
+    body: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    query: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    actions: Mapping[str, FaultAction] = dataclasses.field(default_factory=dict)
+
+    @property
+    def description(self) -> str:
+        return _first_paragraph(self.handler.__doc__)
+
+    def as_json(self) -> JSON:
+        listed: JSON = {
+            "method": self.method,
+            "path": self.path,
+            "description": self.description,
+            "body": dict(self.body),
+            "query": dict(self.query),
+        }
+        if self.aliases:
+            listed["aliases"] = list(self.aliases)
+        if self.actions:
+            listed["actions"] = {name: a.as_json() for name, a in self.actions.items()}
+        return listed
+
+
 class Control:
-    """Route handlers bound to one server."""
+    """Route handlers bound to one server, and the table that mounts and lists them."""
 
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
+        self.fault_actions = self._fault_actions()
+        self.routes = self._routes()
+
+    def _routes(self) -> list[ControlRoute]:
+        user_id = "integer, required: the simulated user (and their private chat)"
+        timeout = "seconds to wait, default 5 (then 504)"
+        return [
+            ControlRoute("GET", f"{PREFIX}/", self.index, aliases=(PREFIX,)),
+            ControlRoute("GET", f"{PREFIX}/info", self.info),
+            ControlRoute(
+                "POST",
+                f"{PREFIX}/users",
+                self.add_user,
+                body={
+                    "id": "integer, required: the user id",
+                    "first_name": "default User<id> (or the name already known)",
+                    "last_name": "optional",
+                    "username": "optional",
+                    "language_code": "optional, e.g. zh or en",
+                    "started": "default true; false: never pressed Start (the bot gets 403)",
+                },
+            ),
+            ControlRoute("GET", f"{PREFIX}/chats", self.list_chats),
+            ControlRoute("GET", f"{PREFIX}/chats/{{user_id}}", self.chat),
+            ControlRoute(
+                "POST",
+                f"{PREFIX}/send",
+                self.send,
+                body={
+                    "user_id": user_id,
+                    "kind": "text (default), photo, voice, location, sticker, document or edit",
+                    "text": "text and edit: the text (a /command gets its entity)",
+                    "reply_to_message_id": "text: the message it replies to",
+                    "caption": "photo and document: optional caption",
+                    "size": "photo: [width, height], default [1280, 960]",
+                    "duration": "voice: seconds, default 3",
+                    "latitude": "location: required",
+                    "longitude": "location: required",
+                    "emoji": "sticker: default 👍",
+                    "file_name": "document: default document.pdf",
+                    "message_id": "edit: required, one of the user's own messages",
+                },
+            ),
+            ControlRoute(
+                "POST",
+                f"{PREFIX}/press",
+                self.press,
+                body={
+                    "user_id": user_id,
+                    "message_id": "integer, required: the message carrying the button",
+                    "button_text": "the button's label (exact, else the first containing it)",
+                    "data": "instead of button_text: callback data sent as is (forged)",
+                    "timeout": timeout,
+                },
+            ),
+            ControlRoute(
+                "POST",
+                f"{PREFIX}/wait_message",
+                self.wait_message,
+                body={
+                    "user_id": user_id,
+                    "contains": "substring of the text or caption, default any",
+                    "timeout": timeout,
+                    "since": "change cursor, default the user's last action",
+                },
+            ),
+            ControlRoute(
+                "GET",
+                f"{PREFIX}/calls",
+                self.calls,
+                query={
+                    "since": "only calls with seq > since, default 0",
+                    "wait": "seconds to long-poll for the first new call, default 0, max 60",
+                },
+            ),
+            ControlRoute(
+                "GET",
+                f"{PREFIX}/deliveries",
+                self.deliveries,
+                query={"since": "only deliveries with seq > since, default 0"},
+            ),
+            ControlRoute(
+                "POST",
+                f"{PREFIX}/updates",
+                self.push_update,
+                body={
+                    "update_id": "optional: assigned if absent",
+                    "*": "any Update field (message, callback_query, ...), passed on as is",
+                },
+            ),
+            ControlRoute(
+                "POST",
+                f"{PREFIX}/faults",
+                self.faults,
+                body={
+                    "action": "required: " + ", ".join(self.fault_actions),
+                    "*": "the action's own fields (see actions)",
+                },
+                actions=self.fault_actions,
+            ),
+            ControlRoute("POST", f"{PREFIX}/reset", self.reset),
+        ]
+
+    def _fault_actions(self) -> dict[str, FaultAction]:
+        srv = self.server
+        chat_id = {"chat_id": "integer, required: the user's id"}
+
+        def on_chat(act: Callable[[int], None]) -> Callable[[JSON], Any]:
+            def apply(body: JSON) -> bool:
+                act(int(body["chat_id"]))
+                return True
+
+            return apply
+
+        def rule(add: Callable[..., Any]) -> Callable[[JSON], Any]:
+            return lambda body: dataclasses.asdict(add(**body))
+
+        def limits(body: JSON) -> JSON | None:
+            enabled = body.pop("enabled", True) is not False
+            srv.limits = Limits(**body) if enabled else None
+            return None if srv.limits is None else dataclasses.asdict(srv.limits)
+
+        def clear(body: JSON) -> bool:
+            srv.faults.rules.clear()
+            return True
+
+        limit_fields = {f.name: _field(f.name, f.default) for f in dataclasses.fields(Limits)}
+        return {
+            "block": FaultAction(
+                "The user blocked the bot: sends to them fail with 403.",
+                chat_id,
+                on_chat(srv.block),
+            ),
+            "unblock": FaultAction(
+                "The chat works again (undoes block, deactivate and chat_not_found).",
+                chat_id,
+                on_chat(srv.unblock),
+            ),
+            "deactivate": FaultAction(
+                "The user deleted their account: sends to them fail with 403.",
+                chat_id,
+                on_chat(srv.deactivate),
+            ),
+            "chat_not_found": FaultAction(
+                "Sends to the chat fail with 400 chat not found.",
+                chat_id,
+                on_chat(srv.chat_not_found),
+            ),
+            "fail": FaultAction(
+                _first_paragraph(srv.fail.__doc__), _fields(srv.fail), rule(srv.fail)
+            ),
+            "delay": FaultAction(
+                _first_paragraph(srv.delay.__doc__), _fields(srv.delay), rule(srv.delay)
+            ),
+            "drop_connection": FaultAction(
+                _first_paragraph(srv.drop_connection.__doc__),
+                _fields(srv.drop_connection),
+                rule(srv.drop_connection),
+            ),
+            "limits": FaultAction(
+                "Telegram-like flood limits on sends and edits (429 with retry_after), or none.",
+                {"enabled": "false turns the limits off; default true", **limit_fields},
+                limits,
+            ),
+            "clear": FaultAction(
+                "Forget the pending fail, delay and drop_connection rules (limits stay).", {}, clear
+            ),
+        }
 
     def _user(self, user_id: Any) -> SimUser:
         try:
@@ -71,13 +359,25 @@ class Control:
         sim = self.server.users.get(uid)
         return sim if sim is not None else self.server.user(uid)
 
+    async def index(self, request: web.Request) -> web.StreamResponse:
+        """Every control route with its body or query fields, and the fault actions.
+
+        Generated from the table that mounts the routes, so it cannot miss one.
+        """
+        return _ok({"routes": [route.as_json() for route in self.routes]})
+
     async def info(self, request: web.Request) -> web.StreamResponse:
+        """The Bot API's base_url and base_file_url, and the bot user: what a bot needs."""
         srv = self.server
         return _ok(
             {"base_url": srv.base_url, "base_file_url": srv.base_file_url, "bot": srv.state.bot}
         )
 
     async def add_user(self, request: web.Request) -> web.StreamResponse:
+        """Register a simulated user with a private chat with the bot (or change a known one).
+
+        Users are also created on first use by any route that names a user_id.
+        """
         body = await _body(request)
         if "id" not in body:
             raise ControlError(400, "id is required")
@@ -91,6 +391,8 @@ class Control:
         return _ok(sim.user_json)
 
     async def list_chats(self, request: web.Request) -> web.StreamResponse:
+        """Every private chat: the user, its status, whether they started the bot, and how
+        many messages it holds."""
         chats = [
             {**c.user_json(), "status": c.status, "started": c.started, "messages": len(c.messages)}
             for c in self.server.state.chats.values()
@@ -98,6 +400,8 @@ class Control:
         return _ok(chats)
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
+        """What one user's phone shows: every message (buttons, edits, deletions), the
+        reply keyboard and the chat's status."""
         sim = self._user(request.match_info["user_id"])
         return _ok(
             {
@@ -110,6 +414,8 @@ class Control:
         )
 
     async def send(self, request: web.Request) -> web.StreamResponse:
+        """Send a message to the bot as a user (text, photo, voice, location, sticker,
+        document) or edit one of theirs; the bot gets it as an update."""
         body = await _body(request)
         sim = self._user(body.get("user_id"))
         kind = body.get("kind", "text")
@@ -141,6 +447,8 @@ class Control:
         return _ok(result)
 
     async def press(self, request: web.Request) -> web.StreamResponse:
+        """Press an inline button as a user and wait for the bot's answerCallbackQuery;
+        returns that answer (504 if the bot does not answer in time)."""
         body = await _body(request)
         sim = self._user(body.get("user_id"))
         timeout = float(body.get("timeout", 5.0))
@@ -156,6 +464,8 @@ class Control:
         return _ok(dataclasses.asdict(answer))
 
     async def wait_message(self, request: web.Request) -> web.StreamResponse:
+        """Wait for a bot message to the user, new or edited since their last action, that
+        contains a text (504 with the chat's contents if none comes in time)."""
         body = await _body(request)
         sim = self._user(body.get("user_id"))
         try:
@@ -167,6 +477,10 @@ class Control:
         return _ok(_message_json(view))
 
     async def calls(self, request: web.Request) -> web.StreamResponse:
+        """The bot's Bot API calls, in order, after a cursor; long-polls for new ones.
+
+        Returns ``last_seq``: the cursor for the next page.
+        """
         since = int(request.query.get("since", 0))
         wait = min(float(request.query.get("wait", 0)), 60.0)
         found = await self.server.recorder.wait_since(since, wait)
@@ -175,76 +489,57 @@ class Control:
         )
 
     async def deliveries(self, request: web.Request) -> web.StreamResponse:
+        """The messages the bot delivered (chat, message_id, times), after a cursor."""
         since = int(request.query.get("since", 0))
         return _ok([d.as_json() for d in self.server.deliveries if d.seq > since])
 
     async def push_update(self, request: web.Request) -> web.StreamResponse:
+        """Queue a raw update for the bot (replays, malformed updates) exactly as given."""
         return _ok(self.server.push_update(await _body(request)))
 
     async def faults(self, request: web.Request) -> web.StreamResponse:
+        """Inject a fault: a blocked or vanished user, failed, delayed or dropped calls,
+        or Telegram's flood limits (one action per call)."""
         body = await _body(request)
         action = body.pop("action", None)
-        srv = self.server
-        chat_actions = {
-            "block": srv.block,
-            "unblock": srv.unblock,
-            "deactivate": srv.deactivate,
-            "chat_not_found": srv.chat_not_found,
-        }
+        fault = self.fault_actions.get(action) if isinstance(action, str) else None
+        if fault is None:
+            known = ", ".join(self.fault_actions)
+            raise ControlError(400, f"unknown action {action!r} (one of {known})")
         try:
-            if action in chat_actions:
-                chat_actions[action](int(body["chat_id"]))
-                return _ok(True)
-            if action == "fail":
-                return _ok(dataclasses.asdict(srv.fail(**body)))
-            if action == "delay":
-                return _ok(dataclasses.asdict(srv.delay(**body)))
-            if action == "drop_connection":
-                return _ok(dataclasses.asdict(srv.drop_connection(**body)))
-            if action == "limits":
-                enabled = body.pop("enabled", True) is not False
-                srv.limits = Limits(**body) if enabled else None
-                return _ok(None if srv.limits is None else dataclasses.asdict(srv.limits))
-            if action == "clear":
-                srv.faults.rules.clear()
-                return _ok(True)
+            return _ok(fault.apply(body))
         except (KeyError, TypeError, ValueError) as exc:
             raise ControlError(400, f"bad fault {action!r}: {exc}") from None
-        raise ControlError(400, f"unknown action {action!r}")
 
     async def reset(self, request: web.Request) -> web.StreamResponse:
+        """Forget users, messages, updates, calls and fault rules, as a fresh start
+        (the bot's identity and flood limits stay)."""
         self.server.reset()
         return _ok(True)
 
 
 def _guard(handler: Route) -> Route:
+    """Answer a refused request in the envelope, never with aiohttp's text error page: a
+    client reads ``description`` instead of guessing. A number that is not one (a bad
+    ``since``, ``id`` or ``timeout``) is the client's mistake too, so a 400, not a 500."""
+
     async def wrapped(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)
         except ControlError as exc:
-            return web.json_response(
-                {"ok": False, "error_code": exc.status, "description": str(exc)}, status=exc.status
-            )
+            error = {"ok": False, "error_code": exc.status, "description": str(exc)}
+            return json_response(error, status=exc.status)
+        except (KeyError, TypeError, ValueError) as exc:
+            error = {"ok": False, "error_code": 400, "description": f"bad request: {exc}"}
+            return json_response(error, status=400)
 
     return wrapped
 
 
-def add_control_routes(app: web.Application, server: SandboxServer) -> None:
-    """Mount the control API under ``/_sandbox/``."""
-    c = Control(server)
-    routes: list[tuple[str, str, Route]] = [
-        ("GET", "/_sandbox/info", c.info),
-        ("POST", "/_sandbox/users", c.add_user),
-        ("GET", "/_sandbox/chats", c.list_chats),
-        ("GET", "/_sandbox/chats/{user_id}", c.chat),
-        ("POST", "/_sandbox/send", c.send),
-        ("POST", "/_sandbox/press", c.press),
-        ("POST", "/_sandbox/wait_message", c.wait_message),
-        ("GET", "/_sandbox/calls", c.calls),
-        ("GET", "/_sandbox/deliveries", c.deliveries),
-        ("POST", "/_sandbox/updates", c.push_update),
-        ("POST", "/_sandbox/faults", c.faults),
-        ("POST", "/_sandbox/reset", c.reset),
-    ]
-    for verb, path, handler in routes:
-        app.router.add_route(verb, path, _guard(handler))
+def add_control_routes(app: web.Application, server: SandboxServer) -> Control:
+    """Mount the control API under ``/_sandbox/``, every route of ``Control.routes``."""
+    control = Control(server)
+    for route in control.routes:
+        for path in (route.path, *route.aliases):
+            app.router.add_route(route.method, path, _guard(route.handler))
+    return control
