@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 
 from bot.callbacks import Button, Verb, unpack
 from bot.i18n import N_, t
+from bot.texts import render
 from bot.texts.textfit import shorten
 from bot.usecases.common import Refused
 from bot.usecases.escalation import oversight
@@ -65,11 +66,25 @@ async def on_button(update: Update, context: Context) -> None:
         return
     await _answer(update, text)
     if button.verb in (Verb.CONFIRM, Verb.REJECT, Verb.RATE, Verb.DRAFT, Verb.CATEGORY):
-        # The worker's question is answered: take its buttons away so it is not pressed twice.
-        try:
+        await _answered(update, context, button)
+
+
+async def _answered(update: Update, context: Context, button: Button) -> None:
+    """The worker's question is answered: take its buttons away so it is not pressed twice.
+    A rating stays in sight under its question (the toast saying thanks is gone in a
+    moment, and the worker would not know what they gave)."""
+    query = update.callback_query
+    assert query is not None
+    message = query.message
+    try:
+        if button.verb is Verb.RATE and isinstance(message, Message) and message.text:
+            stars = int(button.arg) if button.arg and button.arg.isdigit() else 0
+            note = t(lang(context), "Your rating: {stars}", stars="⭐" * stars)
+            await query.edit_message_text(render.with_note(message.text, note), reply_markup=None)
+        else:
             await query.edit_message_reply_markup(reply_markup=None)
-        except TelegramError as exc:
-            log.info("could not remove buttons: %s", exc)
+    except TelegramError as exc:
+        log.info("could not remove buttons: %s", exc)
 
 
 async def _lifecycle(update: Update, context: Context, button: Button) -> str:

@@ -204,6 +204,18 @@ async def retire_alerts(
     return kept
 
 
+async def retire_with_owner(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) -> None:
+    """Retire the alerts and the owner's own messages too: they carry the owner's buttons
+    (Resolved, Release), which must not stay on a phone once the request moved on."""
+    await request_alerts.owners_back_to_alerts(uow.conn, req.id)
+    await retire_alerts(uow, ctx, req, note)
+
+
+def closed_note(lang: str, number: int) -> str:
+    """What the owner's messages say once the request is closed (their buttons gone)."""
+    return t(lang, "🏁 Request #{number} is closed.", number=number)
+
+
 async def wind_up_cancelled(
     uow: UnitOfWork,
     ctx: Ctx,
@@ -220,7 +232,7 @@ async def wind_up_cancelled(
         req.id, "cancelled", actor_id=actor.person_id, actor_chat_id=actor.chat_id, **details
     )
     await uow.disarm(req.id)
-    await retire_alerts(uow, ctx, req, alert_note)
+    await retire_with_owner(uow, ctx, req, alert_note)
     if req.owner_id is None or req.owner_id == actor.person_id:
         return
     owner = await queries.person_by_id(uow.conn, req.owner_id)

@@ -43,7 +43,13 @@ async def test_whole_story_take_talk_resolve_confirm_rate(world: World) -> None:
     rating = await worker.wait_message("How would you rate")
     answer = await worker.press(rating, "5⭐")
     assert "Thank you" in (answer.text or "")
+    rated = await worker.wait_message("Your rating: ⭐⭐⭐⭐⭐")  # stays under the question
+    assert rated.message_id == rating.message_id and rated.buttons == []
     await li.wait_message("confirmed request #1")
+    # Closed: the owner's Resolved/Release buttons are gone from li's phone.
+    closed = await li.wait_message("🏁 Request #1 is closed.")
+    assert closed.message_id == mine.message_id and closed.buttons == []
+    assert not any("Resolved" in m.buttons or "Release" in m.buttons for m in li.messages)
 
     worker.send("/status 1")
     status = await worker.wait_message("State: closed")

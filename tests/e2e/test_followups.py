@@ -72,6 +72,9 @@ async def test_unconfirmed_resolution_reminds_worker_then_asks_secretary(world: 
     await world.user(WANG).wait_message("closed on the worker's behalf")
     await world.user(MAO).wait_message("on your behalf: he told me by phone")
     assert (await _state(world))[0] == "closed"
+    # li's own message loses its Resolved/Release buttons: the request is closed
+    await world.user(LI).wait_message("🏁 Request #1 is closed.")
+    assert not any("Resolved" in m.buttons for m in world.user(LI).messages)
     # Nothing closes by itself, and nothing is chased after closing.
     assert await world.count(events, events.c.type == "closed") == 1
 

@@ -136,6 +136,20 @@ async def test_mine_lists_requests_and_cancel_withdraws(world: World) -> None:
     assert await world.count(events, events.c.type == "cancelled") == 1
 
 
+async def test_a_withdrawn_request_takes_the_owners_buttons_away(world: World) -> None:
+    worker, li = world.user(MAO), world.user(LI)
+    worker.send("/110 broken door")
+    alert = await li.wait_message("broken door")
+    await li.press(alert, "Take")
+    mine = await li.wait_message(lambda m: "Release" in m.buttons)
+    worker.send("/cancel 1")
+    await worker.wait_message("Request #1 is withdrawn")
+    await li.wait_message("withdrew request #1")
+    edited = await li.wait_message("Withdrawn by")
+    assert edited.message_id == mine.message_id and edited.buttons == []
+    assert not any(m.buttons for m in li.messages)
+
+
 async def test_cancel_of_someone_elses_request_changes_nothing(world: World) -> None:
     world.user(MAO).send("/110 broken door")
     await world.user(LI).wait_message("broken door")

@@ -21,9 +21,8 @@ from bot.i18n import N_, t
 from bot.texts import render
 from bot.texts.bundle_render import BRIEF_LINE
 from bot.texts.textfit import shorten
-from bot.usecases.common import Ctx, Refused, allowed, load_for, notify
+from bot.usecases.common import Ctx, Refused, allowed, load_for, notify, retire_with_owner
 from bot.usecases.escalation.timing import arm_after_take
-from bot.usecases.requests.actions import retire_with_owner
 from storage import board_queries as bq
 from storage import queries
 from storage.uow import UnitOfWork

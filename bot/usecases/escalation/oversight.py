@@ -17,9 +17,11 @@ from bot.usecases.common import (
     Lazy,
     Refused,
     allowed,
+    closed_note,
     load_for,
     notify,
     notify_people,
+    retire_with_owner,
     transition,
 )
 from bot.usecases.escalation.alerting import recipients
@@ -44,6 +46,7 @@ async def confirm_for(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reas
         reason=reason,
     )
     await uow.disarm(req.id)
+    await retire_with_owner(uow, ctx, req, closed_note(ctx.lang, req.id))
     await notify(
         uow,
         req,

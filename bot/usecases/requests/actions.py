@@ -18,9 +18,11 @@ from bot.usecases.common import (
     Ctx,
     Refused,
     allowed,
+    closed_note,
     load_for,
     notify,
     retire_alerts,
+    retire_with_owner,
     set_state,
     transition,
     wind_up_cancelled,
@@ -131,12 +133,6 @@ async def release(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Reque
     return await alert_again(uow, ctx, req, t(ctx.lang, "↩ Released by {name}", name=actor.name))
 
 
-async def retire_with_owner(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) -> None:
-    """Retire the alerts and the owner's own messages too: they carry the owner's buttons."""
-    await request_alerts.owners_back_to_alerts(uow.conn, req.id)
-    await retire_alerts(uow, ctx, req, note)
-
-
 async def alert_again(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) -> Request:
     """A request that has just gone back to open: retire its old alerts with ``note``,
     alert its members again and tell the worker."""
@@ -195,6 +191,7 @@ async def confirm(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Reque
     await uow.event(req.id, "closed", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
     await uow.disarm(req.id)
     lang = ctx.lang
+    await retire_with_owner(uow, ctx, req, closed_note(lang, req.id))
     await notify(
         uow,
         req,
