@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.cli import export_cli, report_cli, survey_cli
 from bot.cli.cli_files import err as _err
 from bot.cli.cli_files import read_text, refused
+from bot.cli.parser_texts import translated
 from bot.clock import Clock, SystemClock
 from bot.files.roster import Roster, RosterError, format_problem, parse_roster
 from bot.i18n import LANGUAGES, t
@@ -146,7 +147,8 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     os.umask(0o077)
     lang = peek_language()
     try:
-        args = _parser(lang).parse_args(argv)
+        with translated(lang):
+            args = _parser(lang).parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     args.clock = clock or SystemClock()
@@ -318,27 +320,25 @@ def _invite(key: str, days: int, clock: Clock) -> int:
 
 
 async def _make_invite(settings: Settings, key: str, ttl: timedelta, now: datetime) -> int:
+    from bot.usecases.roster.registration import admin_invite, already_bound_warning
     from storage.db import make_engine, migrate
-    from storage.invites import create_invite, person_id_by_key
+    from storage.uow import NoWakeups, UnitOfWork
 
     lang = settings.language
     engine = make_engine(settings.db)
     try:
         await migrate(engine)
-        async with engine.begin() as conn:
-            person_id = await person_id_by_key(conn, key)
-            if person_id is None:
-                _err(t(lang, "no active person with the key '{key}' in the roster", key=key))
-                return EXIT_USAGE
-            code = await create_invite(
-                conn, person_id=person_id, created_by_id=None, now=now, ttl=ttl
-            )
+        async with UnitOfWork(engine, NoWakeups(), now, settings.tz) as uow:
+            invite = await admin_invite(uow, key, ttl)
     except SQLAlchemyError as exc:
         _err(t(lang, "database error, nothing was changed: {reason}", reason=exc))
         return EXIT_FAILED
     finally:
         await engine.dispose()
-    until = (now + ttl).astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
+    if invite is None:
+        _err(t(lang, "no active person with the key '{key}' in the roster", key=key))
+        return EXIT_USAGE
+    until = invite.until.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
     if settings.username:
         print(
             t(
@@ -347,7 +347,7 @@ async def _make_invite(settings: Settings, key: str, ttl: timedelta, now: dateti
                 key=key,
                 until=until,
                 bot=settings.username,
-                code=code,
+                code=invite.code,
             )
         )
     else:
@@ -358,9 +358,11 @@ async def _make_invite(settings: Settings, key: str, ttl: timedelta, now: dateti
                 "(send /start {code} to the bot)",
                 key=key,
                 until=until,
-                code=code,
+                code=invite.code,
             )
         )
+    if invite.already_bound:  # on stderr: a script reading the link gets the link alone
+        _err(already_bound_warning(lang))
     return EXIT_OK
 
 

@@ -149,6 +149,27 @@ def test_invite_prints_code_or_link(
     assert len(codes) == 2 and any(f"?start={c}" in out for c in codes)
 
 
+def test_inviting_someone_already_bound_says_so(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """li has a Telegram account in the roster: a new link would move li to whichever
+    account opens it, so the admin is told (on stderr; the link alone on stdout)."""
+    assert helpline(["roster", "import", str(EXAMPLE)]) == 0
+    capsys.readouterr()
+    assert helpline(["invite", "li"]) == 0
+    got = capsys.readouterr()
+    assert "send /start " in got.out and "already has a Telegram account" not in got.out
+    assert "already has a Telegram account registered" in got.err
+    assert helpline(["invite", "zheng"]) == 0  # zheng has none: no warning
+    assert capsys.readouterr().err == ""
+
+
+def test_invite_days_are_a_week_or_so_not_years(capsys: pytest.CaptureFixture[str]) -> None:
+    for days in ("0", "31", "9999", "-1"):
+        assert helpline(["invite", "li", "--days", days]) == 2
+        assert "--days must be between 1 and 30" in capsys.readouterr().err
+
+
 def dump_rows(db: Path) -> Any:
     async def go() -> Any:
         engine = make_engine(str(db))
@@ -247,3 +268,28 @@ def test_a_database_url_without_its_driver_is_one_line_and_no_secret(
     err = capsys.readouterr().err.strip()
     assert err.startswith("HELPLINE_DB: no usable driver for 'postgresql'")
     assert len(err.splitlines()) == 1 and "s3cret" not in err and "Traceback" not in err
+
+
+def test_argparse_speaks_the_operators_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse's own words ("usage:", its errors, "options") come from our catalog too."""
+    import argparse
+
+    monkeypatch.setenv("HELPLINE_LANGUAGE", "zh")
+    assert helpline(["invite"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("用法：helpline invite")
+    assert "helpline invite：错误：缺少必需的参数：PERSON_KEY" in err
+    assert helpline(["invite", "li", "--days", "x"]) == 2
+    assert "参数 --days：无效的 int 值：'x'" in capsys.readouterr().err
+    assert helpline(["bogus"]) == 2
+    assert "无效的选择：'bogus'" in capsys.readouterr().err
+    assert helpline(["invite", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "选项" in shown and "显示此帮助并退出" in shown and "usage" not in shown
+    monkeypatch.setenv("HELPLINE_LANGUAGE", "en")
+    assert helpline(["invite"]) == 2
+    assert "error: the following arguments are required: PERSON_KEY" in capsys.readouterr().err
+    # and argparse is itself again for anyone else in the process
+    assert argparse._("usage: ") == "usage: "  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.authz import Actor, steers_roster
@@ -38,9 +38,12 @@ class Invite:
     already_bound: bool = False  # the person has an account: the link would move them
 
 
-async def issue_invite(uow: UnitOfWork, person_id: int, created_by_id: int | None) -> Invite:
-    """A one-time code for ``person_id``, valid as long as the roster's ``invite_valid``."""
-    until = uow.now + (await uow.policy()).invite_valid
+async def issue_invite(
+    uow: UnitOfWork, person_id: int, created_by_id: int | None, ttl: timedelta | None = None
+) -> Invite:
+    """A one-time code for ``person_id``, valid for ``ttl`` (default: as long as the
+    roster's ``invite_valid``)."""
+    until = uow.now + (ttl if ttl is not None else (await uow.policy()).invite_valid)
     code = await create_invite(
         uow.conn,
         person_id=person_id,
@@ -74,6 +77,23 @@ async def make_invite(uow: UnitOfWork, actor: Actor, key: str) -> Invite:
     return await issue_invite(uow, person_id, actor.person_id)
 
 
+async def admin_invite(uow: UnitOfWork, key: str, ttl: timedelta) -> Invite | None:
+    """``helpline invite KEY``: the admin invites anyone active in the roster (None: no
+    such person); the same invite as a secretary's, warning included."""
+    person_id = await person_id_by_key(uow.conn, key)
+    if person_id is None:
+        return None
+    return await issue_invite(uow, person_id, None, ttl)
+
+
+def already_bound_warning(lang: str) -> str:
+    return t(
+        lang,
+        "⚠ This person already has a Telegram account registered. The link moves them "
+        "to the account that opens it: send it only if they changed phones.",
+    )
+
+
 def invite_link(lang: str, invite: Invite, bot_username: str | None, tz: ZoneInfo) -> str:
     until = render.clock_text(invite.until, tz)
     if bot_username:
@@ -92,9 +112,5 @@ def invite_link(lang: str, invite: Invite, bot_username: str | None, tz: ZoneInf
             code=invite.code,
         )
     if invite.already_bound:
-        text += "\n" + t(
-            lang,
-            "⚠ This person already has a Telegram account registered. The link moves them "
-            "to the account that opens it: send it only if they changed phones.",
-        )
+        text += "\n" + already_bound_warning(lang)
     return text
