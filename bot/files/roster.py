@@ -93,7 +93,8 @@ def yaml_problem(exc: YamlLoadError, lang: str) -> RosterProblem:
     if exc.duplicate_key is not None:
         message = t(lang, "the key '{key}' is written twice here", key=exc.duplicate_key)
     else:
-        message = t(lang, "this is not valid YAML: {reason}", reason=exc.reason)
+        reason = t(lang, exc.problem, **exc.params)
+        message = t(lang, "this is not valid YAML: {reason}", reason=reason)
     return RosterProblem(exc.line, message)
 
 

@@ -15,17 +15,52 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from bot.i18n import N_
+
 _DUPLICATE = re.compile(r'duplicate key "(?P<key>[^"]*)"')
+_BAD_START = re.compile(r"found character '(?P<char>.+)' that cannot start any token")
+
+# The parser's English, said as a secretary fixing the file needs it (msgid, then what
+# of the parser's words it names); the first pattern found in the parser's message wins.
+_PLAIN: tuple[tuple[str, str], ...] = (
+    ("'\\t' that cannot start", N_("a tab is used to indent; indent with spaces")),
+    ("cannot start any token", N_("'{char}' cannot start a value; put the value in quotes")),
+    ("could not find expected ':'", N_("a line here has no ':' after its name")),
+    (
+        "mapping values are not allowed",
+        N_("a ':' where none can be; put a value holding ': ' in quotes"),
+    ),
+    ("quoted scalar", N_("a quote is opened and never closed")),
+    ("expected <block end>", N_("this line's indentation does not match the lines above")),
+    ("flow sequence", N_("a [ ... ] list is not closed properly")),
+    ("flow mapping", N_("a { ... } mapping is not closed properly")),
+    ("undefined alias", N_("'*' refers to nothing; put the value in quotes")),
+    ("single document", N_("the file holds more than one document ('---'); keep one")),
+    ("must be in", N_("a date that does not exist; write YYYY-MM-DD")),
+)
+BROKEN = N_("its structure is broken here; check the indentation, colons and quotes")
 
 
 class YamlLoadError(Exception):
-    """The text is not one YAML document; ``line`` is 1-based when the parser knew it."""
+    """The text is not one YAML document; ``line`` is 1-based when the parser knew it.
+    ``problem`` is a msgid of the catalog (with ``params``), never the parser's English:
+    a Chinese frame around an English reason helps nobody fix the file."""
 
     def __init__(self, line: int | None, reason: str, duplicate_key: str | None) -> None:
         super().__init__(reason)
         self.line = line
-        self.reason = reason
+        self.reason = reason  # the parser's own words, for a developer
         self.duplicate_key = duplicate_key
+        self.problem, self.params = plain_reason(reason)
+
+
+def plain_reason(reason: str) -> tuple[str, dict[str, str]]:
+    """The parser's message as a msgid and its parameters."""
+    for pattern, msgid in _PLAIN:
+        if pattern in reason:
+            found = _BAD_START.search(reason)
+            return msgid, {"char": found.group("char")} if found else {}
+    return BROKEN, {}
 
 
 def load_yaml(text: str) -> Any:

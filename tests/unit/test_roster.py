@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -251,3 +252,36 @@ def test_example_roster_parses() -> None:
     for branch in roster.branches:  # every branch has a worker who is not a member
         staff = {branch.secretary, *branch.members}
         assert any(p.department in branch.departments and p.key not in staff for p in roster.people)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("a:\n\tb: 1\n", "a tab is used to indent; indent with spaces"),
+        ("a: 1\nb\nc: 2\n", "a line here has no ':' after its name"),
+        ("a: b: c\n", "a ':' where none can be; put a value holding ': ' in quotes"),
+        ('a: "unclosed\nb: 2\n', "a quote is opened and never closed"),
+        ("a:\n  b: 1\n c: 2\n", "this line's indentation does not match the lines above"),
+        ("a: [1, 2\nb: 3\n", "a [ ... ] list is not closed properly"),
+        ("a: {x: 1\n", "a { ... } mapping is not closed properly"),
+        ("a: *nope\n", "'*' refers to nothing; put the value in quotes"),
+        ("a: @x\n", "'@' cannot start a value; put the value in quotes"),
+        ("a: 1\n---\nb: 2\n", "the file holds more than one document ('---'); keep one"),
+        ("a: 2026-13-45\n", "a date that does not exist; write YYYY-MM-DD"),
+    ],
+)
+def test_a_file_that_is_not_yaml_is_explained_in_plain_words(text: str, said: str) -> None:
+    with pytest.raises(RosterError) as caught:
+        parse_roster(text, "roster.yaml", lang="en")
+    assert caught.value.problems[0].message == f"this is not valid YAML: {said}"
+
+
+def test_the_yaml_reason_is_chinese_in_a_chinese_frame() -> None:
+    """No English parser words inside a Chinese sentence (only the format's name)."""
+    for text in ("a:\n\tb: 1\n", "a: [1, 2\nb: 3\n", "a: 1\n- b\n", "a: !!binary x\n"):
+        with pytest.raises(RosterError) as caught:
+            parse_roster(text, "roster.yaml", lang="zh")
+        message = caught.value.problems[0].message
+        assert message.startswith("不是有效的 YAML：")
+        words = re.findall(r"[A-Za-z]{3,}", message.replace("YAML", "").replace("Tab", ""))
+        assert words in ([], ["YYYY"]), message
