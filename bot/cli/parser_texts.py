@@ -13,6 +13,7 @@ does not know is simply left as it is.
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,11 +46,12 @@ TEXTS = (
 def translated(lang: str) -> Iterator[None]:
     """argparse speaks ``lang`` inside the block, and gettext's defaults again after."""
     before = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    say = functools.partial(t, lang)  # argparse's msgids, listed in TEXTS
 
     def plural(singular: str, many: str, n: int) -> str:
-        return t(lang, singular if n == 1 else many)
+        return say(singular if n == 1 else many)
 
-    argparse._ = lambda msgid: t(lang, msgid)  # type: ignore[attr-defined]
+    argparse._ = say  # type: ignore[attr-defined]
     argparse.ngettext = plural  # type: ignore[attr-defined]
     try:
         yield

@@ -33,7 +33,7 @@ _PLAIN: tuple[tuple[str, str], ...] = (
     ("quoted scalar", N_("a quote is opened and never closed")),
     ("expected <block end>", N_("this line's indentation does not match the lines above")),
     ("flow sequence", N_("a [ ... ] list is not closed properly")),
-    ("flow mapping", N_("a { ... } mapping is not closed properly")),
+    ("flow mapping", N_("a mapping in curly brackets is not closed properly")),
     ("undefined alias", N_("'*' refers to nothing; put the value in quotes")),
     ("single document", N_("the file holds more than one document ('---'); keep one")),
     ("must be in", N_("a date that does not exist; write YYYY-MM-DD")),

@@ -263,7 +263,7 @@ def test_example_roster_parses() -> None:
         ('a: "unclosed\nb: 2\n', "a quote is opened and never closed"),
         ("a:\n  b: 1\n c: 2\n", "this line's indentation does not match the lines above"),
         ("a: [1, 2\nb: 3\n", "a [ ... ] list is not closed properly"),
-        ("a: {x: 1\n", "a { ... } mapping is not closed properly"),
+        ("a: {x: 1\n", "a mapping in curly brackets is not closed properly"),
         ("a: *nope\n", "'*' refers to nothing; put the value in quotes"),
         ("a: @x\n", "'@' cannot start a value; put the value in quotes"),
         ("a: 1\n---\nb: 2\n", "the file holds more than one document ('---'); keep one"),
