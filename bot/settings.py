@@ -39,6 +39,13 @@ class SettingsError(Exception):
         self.problems = problems
 
 
+def port_problem(lang: str, option: str, value: int) -> str | None:
+    """``option``'s value is no TCP port: the line that says so (None: it is one)."""
+    if 1 <= value <= 65535:
+        return None
+    return t(lang, "{option}: {value} is not a TCP port (1-65535)", option=option, value=value)
+
+
 @dataclass(frozen=True)
 class WebhookOptions:
     """How ``helpline run`` receives updates when it is not long polling."""
@@ -60,8 +67,8 @@ class WebhookOptions:
                     value=self.url,
                 )
             )
-        if not 1 <= self.port <= 65535:
-            found.append(t(lang, "--port: {value} is not a TCP port (1-65535)", value=self.port))
+        if (wrong := port_problem(lang, "--port", self.port)) is not None:
+            found.append(wrong)
         if self.secret_token is not None and not _SECRET_TOKEN.match(self.secret_token):
             found.append(
                 t(

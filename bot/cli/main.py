@@ -34,6 +34,7 @@ from bot.settings import (
     WebhookOptions,
     load_settings,
     peek_language,
+    port_problem,
     setting_names,
 )
 
@@ -193,15 +194,9 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     status = None
     if args.metrics_port is not None:
-        if not 1 <= args.metrics_port <= 65535:
-            _err(
-                t(
-                    settings.language,
-                    "--metrics-port: {value} is not a TCP port (1-65535)",
-                    value=args.metrics_port,
-                )
-            )
-            return EXIT_USAGE
+        wrong = port_problem(settings.language, "--metrics-port", args.metrics_port)
+        if wrong is not None:
+            raise SettingsError([wrong])
         from schedules.status import StatusOptions
 
         status = StatusOptions(args.metrics_port, args.metrics_host)

@@ -97,7 +97,9 @@ def test_run_reports_every_bad_setting(
     assert len(capsys.readouterr().err.strip().splitlines()) == 3
 
 
-def test_run_hands_settings_and_webhook_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_hands_settings_and_webhook_to_the_app(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     calls: list[tuple[Settings, WebhookOptions | None, StatusOptions | None]] = []
     fake = types.ModuleType("bot.app")
 
@@ -122,7 +124,11 @@ def test_run_hands_settings_and_webhook_to_the_app(monkeypatch: pytest.MonkeyPat
     assert calls[-1][2] == StatusOptions(9102, "127.0.0.1")
     assert helpline(["run", "--metrics-port", "9102", "--metrics-host", "0.0.0.0"]) == 0
     assert calls[-1][2] == StatusOptions(9102, "0.0.0.0")
+    capsys.readouterr()
     assert helpline(["run", "--metrics-port", "70000"]) == 2
+    assert capsys.readouterr().err == "--metrics-port: 70000 is not a TCP port (1-65535)\n"
+    assert helpline([*argv[:3], "--port", "0"]) == 2
+    assert capsys.readouterr().err == "--port: 0 is not a TCP port (1-65535)\n"
 
 
 def test_run_refuses_a_plain_http_webhook(
