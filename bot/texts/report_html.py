@@ -50,10 +50,9 @@ def _figure(chart: Chart) -> str:
 def _section(lang: str, report: Report, before: Report | None, *, suppress: bool) -> list[str]:
     earlier = {b.branch_id: b for b in before.branches} if before is not None else {}
     out = []
-    head = (
-        f"<tr><th>{escape(t(lang, 'Figure'))}</th><th>{escape(t(lang, 'Value'))}</th>"
-        f"<th>{escape(t(lang, 'Change'))}</th></tr>"
-    )
+    # Not t() inside the f-string: Babel reads an f-string as one token and extracts nothing.
+    columns = (t(lang, "Figure"), t(lang, "Value"), t(lang, "Change"))
+    head = "<tr>" + "".join(f"<th>{escape(c)}</th>" for c in columns) + "</tr>"
     for fig in report.branches:
         rows = [
             f"<tr><td>{escape(line.label)}</td><td>{escape(line.value)}</td>"

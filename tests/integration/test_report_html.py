@@ -114,7 +114,9 @@ def test_internal_shows_every_figure_and_language_sets_the_page(env: Path, tmp_p
         helpline(["report", "--period", "2026q4", "--out", str(out), "--language", "zh", "--force"])
         == 0
     )
-    assert '<html lang="zh-Hans">' in out.read_text(encoding="utf-8")
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans">' in page
+    assert "<tr><th>指标</th><th>数值</th><th>变化</th></tr>" in page  # not "Figure / Value"
 
 
 @pytest.mark.parametrize(
