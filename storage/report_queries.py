@@ -4,7 +4,8 @@ Three passes over the period's requests, each a range scan of ``ix_requests_crea
 (created_at, branch_id), whatever the number of requests: one ``GROUP BY branch, week``
 with conditional sums for every count (the weekly trend line comes out of the same pass;
 the handful of groups are added up per branch in Python), one window pass for the
-nearest-rank median and 90th percentile of the three times, and one over the visits due.
+nearest-rank median and 90th percentile of the three times, and one over the visits due
+(those still to come at the report's instant left out: ``figures.visit_counted``).
 Python never sees a request row. Week buckets and percentile ranks are plain CASE and
 integer arithmetic - no dialect's date functions, no CEIL - so PostgreSQL runs the same SQL.
 """
@@ -19,8 +20,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.figures import BranchFigures, Period, Report, Timing, local_midnight
+from bot.domain.figures import (
+    DECIDED_VISITS,
+    BranchFigures,
+    Period,
+    Report,
+    Timing,
+    local_midnight,
+)
 from bot.domain.kinds import Category, Kind
+from bot.domain.visits import VisitState
 from storage.tables import branches, care_plans, requests, visits
 
 KINDS = [k.value for k in Kind]
@@ -126,38 +135,66 @@ async def _timings(
     }
 
 
-async def _visits(conn: AsyncConnection, period: Period) -> dict[int, tuple[int, int]]:
-    """Per branch: visits due in the period (not cancelled), and those done on time."""
+def _counted(tz: ZoneInfo, now: datetime | None) -> ColumnElement[bool]:
+    """``bot.domain.figures.visit_counted`` in SQL: the visit's local day has come and it
+    is done, missed or out of grace. ``now`` None: every visit (judged after all is over)."""
+    if now is None:
+        return visits.c.state != VisitState.CANCELLED.value
+    return and_(
+        visits.c.due_on <= now.astimezone(tz).date(),
+        or_(
+            visits.c.state.in_([s.value for s in DECIDED_VISITS]),
+            visits.c.grace_until <= now,
+        ),
+    )
+
+
+async def _visits(
+    conn: AsyncConnection, period: Period, tz: ZoneInfo, now: datetime | None
+) -> dict[int, tuple[int, int, int]]:
+    """Per branch, of the visits due in the period (not cancelled): those counted at
+    ``now``, those of them done on time, and the rest (still to come)."""
+    counted = _counted(tz, now)
+    on_time = and_(counted, visits.c.state == VisitState.DONE.value, visits.c.escalation_level == 0)
     rows = await conn.execute(
         select(
             care_plans.c.branch_id,
-            func.count().label("due"),
-            _sum_if(and_(visits.c.state == "done", visits.c.escalation_level == 0)).label(
-                "on_time"
-            ),
+            func.count().label("visits"),
+            _sum_if(counted).label("due"),
+            _sum_if(on_time).label("on_time"),
         )
         .join(care_plans, care_plans.c.id == visits.c.plan_id)
         .where(
             visits.c.due_on >= period.first,
             visits.c.due_on < period.end,
-            visits.c.state != "cancelled",
+            visits.c.state != VisitState.CANCELLED.value,
         )
         .group_by(care_plans.c.branch_id)
     )
-    return {r.branch_id: (int(r.due), int(r.on_time or 0)) for r in rows}
+    return {
+        r.branch_id: (int(r.due or 0), int(r.on_time or 0), int(r.visits) - int(r.due or 0))
+        for r in rows
+    }
 
 
 async def period_report(
-    conn: AsyncConnection, period: Period, tz: ZoneInfo, *, unbranched_name: str = ""
+    conn: AsyncConnection,
+    period: Period,
+    tz: ZoneInfo,
+    *,
+    now: datetime | None = None,
+    unbranched_name: str = "",
 ) -> Report:
     """Every active branch's figures for ``period`` (and any inactive one that has some),
-    then the requests of senders no branch serves under ``unbranched_name``."""
+    then the requests of senders no branch serves under ``unbranched_name``. Visits are
+    judged as at ``now`` (those still to come are not counted); None judges every one, as
+    long after the period (the benchmark)."""
     start, end = period.bounds(tz)
     weeks = period.weeks()
     week_ends = [local_midnight(d, tz) for d in weeks[1:]] + [end]
     counted = await _counts(conn, start, end, week_ends)
     timed = await _timings(conn, start, end)
-    seen = await _visits(conn, period)
+    seen = await _visits(conn, period, tz, now)
     with_data = [b for b in [*counted, *seen] if b is not None]
     rows = await conn.execute(
         select(branches.c.id, branches.c.name)
@@ -170,7 +207,7 @@ async def period_report(
     for branch_id, name in named:
         c: dict[str, Any] = counted.get(branch_id) or defaultdict(int, weekly=[0] * len(weeks))
         times = timed.get(branch_id, {})
-        due, on_time = seen.get(branch_id, (0, 0)) if branch_id is not None else (0, 0)
+        due, on_time, ahead = seen.get(branch_id, (0, 0, 0)) if branch_id is not None else (0, 0, 0)
         found.append(
             BranchFigures(
                 branch_id=branch_id,
@@ -191,6 +228,7 @@ async def period_report(
                 rating_sum=c["rating_sum"],
                 visits_due=due,
                 visits_on_time=on_time,
+                visits_ahead=ahead,
                 weekly=list(c["weekly"]),
             )
         )

@@ -95,8 +95,8 @@ async def write_report(
     try:
         await migrate(engine)
         async with reading(engine) as conn:
-            report = await figures_of(conn, ctx, period)
-            before = await figures_of(conn, ctx, period.previous())
+            report = await figures_of(conn, ctx, period, now)
+            before = await figures_of(conn, ctx, period.previous(), now)
     except SQLAlchemyError as exc:
         _err(t(lang, "database error: {reason}", reason=exc))
         return EXIT_FAILED

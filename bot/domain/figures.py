@@ -23,6 +23,11 @@ describes nobody. A breakdown of a shown total (requests by kind, by category, r
 stars) with any cell of 1 or 2 is withheld whole, zeros included: hiding only the small
 cells would let a reader work them out from the total and the cells still shown. A branch
 with fewer than 3 requests in the period shows nothing but that.
+
+**Care visits on time** are judged only once they can be: a visit whose day has not come,
+or that is not yet logged and still within its grace, could yet be done on time, so it is
+left out of the share rather than counted as late (``visit_counted``). A running quarter
+with three visits still to come has no visits due yet, not "0 % of 3".
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.marker import N_
 from bot.domain.refusal import DomainRefusal
+from bot.domain.visits import VisitState
 
 MIN_N = 3  # fewer requests (visits, ratings) than this behind a figure: suppressed
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # periods the help line can have figures for
@@ -207,6 +213,32 @@ def counts(cells: Mapping[K, int], *, suppress: bool) -> dict[K, int | Hidden]:
     return dict(cells)
 
 
+# A visit in one of these states has its outcome, whatever its grace says: done (on time
+# when never escalated), or missed (escalated: late even if logged afterwards).
+DECIDED_VISITS = frozenset({VisitState.DONE, VisitState.MISSED})
+
+
+def visit_counted(
+    due_on: date, state: VisitState, grace_until: datetime, now: datetime, tz: ZoneInfo
+) -> bool:
+    """Whether a visit due on ``due_on`` (after any postponement) counts towards the
+    on-time share at ``now``: its local day has come and its outcome is known (logged
+    done, escalated, or its grace has run out). Cancelled visits never count.
+
+    ``storage/report_queries.py`` applies the same rule in SQL; this is the reference its
+    tests hold it to. A visit still to come is left out, not counted as not done: else a
+    running period shows "0 % of 3" for three visits nobody could have made yet.
+    """
+    if state is VisitState.CANCELLED or due_on > now.astimezone(tz).date():
+        return False
+    return state in DECIDED_VISITS or grace_until <= now
+
+
+def visit_on_time(state: VisitState, escalation_level: int) -> bool:
+    """A counted visit is on time when it was logged done before anyone was alerted."""
+    return state is VisitState.DONE and escalation_level == 0
+
+
 def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -240,8 +272,9 @@ class BranchFigures:
     reopened: int = 0  # of those, sent back at least once
     ratings: dict[int, int] = field(default_factory=dict)  # stars 1-5 -> how many
     rating_sum: int = 0
-    visits_due: int = 0
-    visits_on_time: int = 0
+    visits_due: int = 0  # visits counted at the report's instant (``visit_counted``)
+    visits_on_time: int = 0  # of those, done before any escalation
+    visits_ahead: int = 0  # the period's other visits (not cancelled): still to come
     weekly: list[int] = field(default_factory=list)  # requests per week of ``Report.weeks``
 
     @property
@@ -254,7 +287,7 @@ class BranchFigures:
 
     @property
     def empty(self) -> bool:
-        return not (self.requests or self.visits_due)
+        return not (self.requests or self.visits_due or self.visits_ahead)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import functools
 import importlib.util
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,20 +93,44 @@ def png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def bar_chart(
+def _no_data(ax: Axes, text: str, families: list[str]) -> None:
+    """Say "no data" in the middle of the plot: an empty axis reads as a chart that broke,
+    or as every branch at zero, and a reader cannot tell which."""
+    ax.set_axis_off()
+    ax.text(
+        0.5,
+        0.5,
+        plain(text),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize="x-large",
+        color="#666666",
+        fontfamily=families,
+    )
+
+
+def bar_figure(
     title: str,
     labels: Sequence[str],
     values: Sequence[float | None],
     unit: str,
     value_labels: Sequence[str] | None = None,
-) -> bytes:
-    """One bar per label (e.g. time to take per branch); empty values draw an empty chart.
+    *,
+    no_data: str,
+) -> Figure:
+    """One bar per label (e.g. time to take per branch), as a Figure (tests read its texts).
 
     A None value draws no bar (a figure withheld or not measured); ``value_labels`` are
-    written above the bars instead of the bare numbers (e.g. "3 min", "n<3").
+    written above the bars instead of the bare numbers (e.g. "3 min", "n<3"). With no
+    labels, or no value at all, the chart says ``no_data`` (translated by the caller).
     """
     families = fonts()
     fig, ax = _figure()
+    if not labels or all(v is None for v in values):
+        ax.set_title(plain(title), fontfamily=families)
+        _no_data(ax, no_data, families)
+        return fig
     heights = [0.0 if v is None else float(v) for v in values]
     bars = ax.bar([plain(label) for label in labels], heights, color="#3b7dd8")
     texts = [plain(v) for v in value_labels] if value_labels is not None else None
@@ -113,27 +138,107 @@ def bar_chart(
     for text in ax.bar_label(bars, labels=texts):
         text.set_fontfamily(families)
     _finish(ax, title, unit, families, rotate=len(labels) > 4)
-    return png(fig)
+    return fig
 
 
-def line_chart(
-    title: str, x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], unit: str
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    unit: str,
+    value_labels: Sequence[str] | None = None,
+    *,
+    no_data: str,
 ) -> bytes:
-    """One line per series over the same x labels (e.g. requests per week per branch); a
-    None value leaves a gap."""
+    """``bar_figure`` as PNG bytes."""
+    return png(bar_figure(title, labels, values, unit, value_labels, no_data=no_data))
+
+
+# Lines that coincide (two branches with the same weekly counts) must both stay visible:
+# each series has its own marker and dash, and the later ones are drawn thinner and
+# smaller on top of the earlier ones, a little transparent, so a line hidden under
+# another still shows as a ring of markers around it and a dash pattern inside it.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+DASHES = ("-", "--", "-.", ":")
+WIDEST, NARROWEST = 3.2, 1.2  # line width of the first and the last series (points)
+BIGGEST, SMALLEST = 11.0, 5.0  # marker size of the first and the last series (points)
+ALPHA = 0.85
+
+
+@dataclass(frozen=True)
+class LineStyle:
+    """How one series of a line chart is drawn."""
+
+    marker: str
+    dash: str
+    width: float
+    size: float
+    zorder: int
+
+
+def line_style(index: int, count: int) -> LineStyle:
+    """Series ``index`` of ``count``: its own marker and dash (cycling after 8 and 4),
+    width and marker size shrinking from the first series to the last."""
+    step = index / (count - 1) if count > 1 else 0.0
+    return LineStyle(
+        marker=MARKERS[index % len(MARKERS)],
+        dash=DASHES[index % len(DASHES)],
+        width=WIDEST - (WIDEST - NARROWEST) * step,
+        size=BIGGEST - (BIGGEST - SMALLEST) * step,
+        zorder=2 + index,
+    )
+
+
+def line_figure(
+    title: str,
+    x_labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    unit: str,
+    *,
+    no_data: str,
+) -> Figure:
+    """One line per series over the same x labels (e.g. requests per week per branch), as
+    a Figure; a None value leaves a gap. With no series or no value at all, the chart
+    says ``no_data``."""
     from matplotlib.ticker import MaxNLocator
 
     families = fonts()
     fig, ax = _figure()
+    if not x_labels or all(v is None for values in series.values() for v in values):
+        ax.set_title(plain(title), fontfamily=families)
+        _no_data(ax, no_data, families)
+        return fig
     xs = list(range(len(x_labels)))
-    for name, values in series.items():
+    for index, (name, values) in enumerate(series.items()):
         points = [float("nan") if v is None else v for v in values]
-        ax.plot(xs, points, marker="o", label=plain(name))
+        style = line_style(index, len(series))
+        ax.plot(
+            xs,
+            points,
+            label=plain(name),
+            marker=style.marker,
+            linestyle=style.dash,
+            linewidth=style.width,
+            markersize=style.size,
+            alpha=ALPHA,
+            zorder=style.zorder,
+        )
     step = max(1, -(-len(xs) // MAX_TICKS))
     ax.set_xticks(xs[::step], [plain(x) for x in x_labels][::step])
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(bottom=0)
-    if series:
-        ax.legend(loc="upper left", fontsize="small", prop={"family": families, "size": "small"})
+    ax.legend(loc="upper left", fontsize="small", prop={"family": families, "size": "small"})
     _finish(ax, title, unit, families, rotate=len(xs[::step]) > 6)
-    return png(fig)
+    return fig
+
+
+def line_chart(
+    title: str,
+    x_labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    unit: str,
+    *,
+    no_data: str,
+) -> bytes:
+    """``line_figure`` as PNG bytes."""
+    return png(line_figure(title, x_labels, series, unit, no_data=no_data))

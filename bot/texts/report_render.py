@@ -160,17 +160,23 @@ def lines(
     )
     if not now.withheld and fig.requests:
         out += _request_lines(lang, now, old)
-    if fig.visits_due or (before is not None and before.visits_due):
-        visits = now.visits()
-        value = t(lang, "{share} of {due} due", share=percent(lang, visits), due=fig.visits_due)
-        out.append(
-            Line(
-                t(lang, "Care visits on time"),
-                shown(lang, visits) if visits in (None, SUPPRESSED) else value,
-                _share_change(lang, visits, old.visits()) if old else "",
-            )
-        )
+    if fig.visits_due or fig.visits_ahead or (before is not None and before.visits_due):
+        out.append(_visits(lang, now, old))
     return out
+
+
+def _visits(lang: str, now: Cells, old: Cells | None) -> Line:
+    """The on-time share of the visits already due; visits still to come are not late
+    (``figures.visit_counted``), so a period with none due yet says so, not "0 %"."""
+    visits = now.visits()
+    if visits is None and now.fig.visits_ahead:
+        value = t(lang, "no visits due yet")
+    elif visits in (None, SUPPRESSED):
+        value = shown(lang, visits)
+    else:
+        value = t(lang, "{share} of {due} due", share=percent(lang, visits), due=now.fig.visits_due)
+    change = _share_change(lang, visits, old.visits()) if old else ""
+    return Line(t(lang, "Care visits on time"), value, change)
 
 
 def _request_lines(lang: str, now: Cells, old: Cells | None) -> list[Line]:

@@ -109,6 +109,19 @@ async def test_the_committee_gets_every_branch_side_by_side_with_two_charts(
     assert captions == ["Median time to take · 2026Q4", "Requests per week · 2026Q4"]
 
 
+async def test_a_running_quarter_counts_no_visit_still_to_come(dated: World) -> None:
+    """On the morning the example's plans begin, each has its first visit ahead in
+    December: the quarter has visits, none of them due yet; not "0% of 3 due"."""
+    await _seeded(dated)
+    text, _charts = await _ask(dated, CHEN, "/report 2026Q4", photos=2)
+    warehouse = text.index("🏢 仓储部支部")
+    dock = text.index("🏢 码头机修支部")
+    stray = text.index("🏢 Not in the roster")
+    for block in (text[warehouse:dock], text[dock:stray]):
+        assert "Care visits on time: no visits due yet" in block, block
+    assert "% of" not in text
+
+
 async def _dump(world: World) -> dict[str, list[Any]]:
     """The stored state, less the answers themselves (every answer is an outbox row)."""
     await world.settle()

@@ -1,4 +1,5 @@
-"""The SQL figures against hand-seeded requests whose medians, p90s and shares are known."""
+"""The SQL figures against hand-seeded requests whose medians, p90s and shares are known,
+and the care visits counted as the domain's rule says at a fixed instant."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.figures import Period, Span, nearest_rank
+from bot.domain.figures import Period, Span, nearest_rank, visit_counted, visit_on_time
+from bot.domain.visits import VisitState
 from storage.db import reading
 from storage.report_queries import period_report
 from storage.tables import branches, care_plans, people, requests, visits
@@ -191,3 +193,79 @@ async def test_the_previous_quarter_is_its_own_period(engine: AsyncEngine) -> No
         before = await period_report(conn, Q4.previous(), SHANGHAI)
     w = before.branches[0]
     assert (w.requests, w.take.median, w.visits_due, w.visits_on_time) == (1, 1, 1, 1)
+
+
+# Thursday 2026-11-12, 10:00 in Shanghai: the quarter is running.
+MID_QUARTER = datetime(2026, 11, 12, 2, tzinfo=UTC)
+DOCK_VISITS = [  # (due on, state, escalation level, grace until)
+    (date(2026, 10, 8), "done", 0, datetime(2026, 10, 11, 16, tzinfo=UTC)),
+    (date(2026, 10, 22), "done", 1, datetime(2026, 10, 25, 16, tzinfo=UTC)),
+    (date(2026, 11, 5), "due", 0, datetime(2026, 11, 8, 16, tzinfo=UTC)),  # grace over
+    (date(2026, 11, 10), "due", 0, datetime(2026, 11, 13, 16, tzinfo=UTC)),  # within grace
+    (date(2026, 11, 12), "due", 0, datetime(2026, 11, 15, 16, tzinfo=UTC)),  # today
+    (date(2026, 11, 19), "done", 0, datetime(2026, 11, 22, 16, tzinfo=UTC)),  # logged early
+    (date(2026, 12, 3), "due", 0, datetime(2026, 12, 6, 16, tzinfo=UTC)),
+    (date(2026, 12, 17), "due", 0, datetime(2026, 12, 20, 16, tzinfo=UTC)),
+    (date(2026, 12, 31), "cancelled", 0, datetime(2027, 1, 3, 16, tzinfo=UTC)),
+]
+
+
+async def _dock_plan(engine: AsyncEngine, dock: int) -> None:
+    async with engine.begin() as conn:
+        plan_id = _id(
+            await conn.execute(
+                insert(care_plans).values(
+                    key="reception",
+                    branch_id=dock,
+                    cared_for="码头机修接待日",
+                    rule="FREQ=WEEKLY;INTERVAL=2;BYDAY=TH",
+                    start=date(2026, 10, 8),
+                    grace="3d",
+                    state="active",
+                    source="file",
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
+        )
+        await conn.execute(
+            insert(visits),
+            [
+                {
+                    "plan_id": plan_id,
+                    "occurrence": on,
+                    "due_on": on,
+                    "grace_until": grace,
+                    "state": state,
+                    "escalation_level": level,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for on, state, level, grace in DOCK_VISITS
+            ],
+        )
+
+
+async def test_a_running_quarter_counts_only_the_visits_already_due(engine: AsyncEngine) -> None:
+    """The SQL applies ``visit_counted`` as at the report's instant: the visits still to
+    come (or still within their grace) are in neither number, only in those ahead."""
+    _warehouse, dock = await _seed(engine)
+    await _dock_plan(engine, dock)
+    async with reading(engine) as conn:
+        running = await period_report(conn, Q4, SHANGHAI, now=MID_QUARTER)
+        over = await period_report(conn, Q4, SHANGHAI, now=NOW)
+    counted = [
+        v for v in DOCK_VISITS if visit_counted(v[0], VisitState(v[1]), v[3], MID_QUARTER, SHANGHAI)
+    ]
+    on_time = [v for v in counted if visit_on_time(VisitState(v[1]), v[2])]
+    d = running.branches[1]
+    assert (d.visits_due, d.visits_on_time, d.visits_ahead) == (len(counted), len(on_time), 5)
+    assert (d.visits_due, d.visits_on_time) == (3, 1)
+    # Before the first visit's day: nothing due yet, all eight to come (not "0 % of 8").
+    async with reading(engine) as conn:
+        first = await period_report(conn, Q4, SHANGHAI, now=datetime(2026, 10, 2, tzinfo=UTC))
+    assert (first.branches[1].visits_due, first.branches[1].visits_ahead) == (0, 8)
+    # Once every grace has run out, every visit of the quarter but the cancelled one counts.
+    w, d = over.branches[0], over.branches[1]
+    assert (d.visits_due, d.visits_on_time, d.visits_ahead) == (8, 2, 0)
+    assert (w.visits_due, w.visits_on_time, w.visits_ahead) == (3, 1, 0)

@@ -1,8 +1,9 @@
-"""Report periods, percentiles and the suppression rule (bot/domain/figures.py)."""
+"""Report periods, percentiles, the suppression rule and which care visits count
+(bot/domain/figures.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +19,11 @@ from bot.domain.figures import (
     next_quarter_start,
     parse_period,
     statistic,
+    visit_counted,
+    visit_on_time,
 )
 from bot.domain.refusal import DomainRefusal
+from bot.domain.visits import VisitState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MID_DECEMBER = date(2026, 12, 15)
@@ -220,3 +224,77 @@ def test_a_breakdown_with_a_small_cell_is_withheld_whole(
 ) -> None:
     assert counts(cells, suppress=True) == shown
     assert counts(cells, suppress=False) == cells
+
+
+# Thursday 2026-11-12, 10:00 in Shanghai: the fourth quarter is running.
+MID_QUARTER = datetime(2026, 11, 12, 2, tzinfo=UTC)
+GRACE = timedelta(days=3)
+
+
+def _grace_end(day: date) -> datetime:
+    """Three days after the end of the visit's local day, as the plans' rule has it."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), SHANGHAI) + GRACE
+
+
+@pytest.mark.parametrize(
+    ("due_on", "state", "counted"),
+    [
+        # Still to come: not late, whatever their state says (a visit logged early too).
+        (date(2026, 11, 20), VisitState.DUE, False),
+        (date(2026, 12, 28), VisitState.DUE, False),
+        (date(2026, 11, 13), VisitState.DONE, False),
+        # Today, not yet logged: the visitor has the day and the grace after it.
+        (date(2026, 11, 12), VisitState.DUE, False),
+        (date(2026, 11, 12), VisitState.DONE, True),
+        # Two days ago, unlogged but within grace: it may yet be done on time.
+        (date(2026, 11, 10), VisitState.DUE, False),
+        # Grace over (the deadline not yet fired), escalated, or done: its outcome is known.
+        (date(2026, 11, 5), VisitState.DUE, True),
+        (date(2026, 11, 10), VisitState.MISSED, True),
+        (date(2026, 10, 3), VisitState.DONE, True),
+        (date(2026, 10, 3), VisitState.CANCELLED, False),
+    ],
+)
+def test_a_visit_counts_towards_the_on_time_share_only_once_its_outcome_is_known(
+    due_on: date, state: VisitState, counted: bool
+) -> None:
+    assert visit_counted(due_on, state, _grace_end(due_on), MID_QUARTER, SHANGHAI) is counted
+
+
+def test_three_visits_still_to_come_leave_a_running_quarter_with_none_due_not_zero_percent() -> (
+    None
+):
+    to_come = [date(2026, 11, 21), date(2026, 12, 5), date(2026, 12, 19)]
+    counted = [
+        d for d in to_come if visit_counted(d, VisitState.DUE, _grace_end(d), MID_QUARTER, SHANGHAI)
+    ]
+    assert counted == []
+    after = datetime(2027, 1, 2, 16, tzinfo=UTC)  # the quarter over, every grace run out
+    assert all(visit_counted(d, VisitState.DUE, _grace_end(d), after, SHANGHAI) for d in to_come)
+
+
+def test_the_day_of_a_visit_is_the_local_day() -> None:
+    """At 2026-11-11 16:30 UTC it is already the 12th in Shanghai: a visit of the 12th
+    logged done counts; at 15:59 UTC (23:59 the 11th) it has not come yet."""
+    day = date(2026, 11, 12)
+    before, after = (
+        datetime(2026, 11, 11, 15, 59, tzinfo=UTC),
+        datetime(2026, 11, 11, 16, 30, tzinfo=UTC),
+    )
+    assert not visit_counted(day, VisitState.DONE, _grace_end(day), before, SHANGHAI)
+    assert visit_counted(day, VisitState.DONE, _grace_end(day), after, SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("state", "level", "on_time"),
+    [
+        (VisitState.DONE, 0, True),
+        (VisitState.DONE, 1, False),  # logged only after the secretary was told
+        (VisitState.MISSED, 1, False),
+        (VisitState.DUE, 0, False),
+    ],
+)
+def test_a_visit_is_on_time_when_done_before_any_escalation(
+    state: VisitState, level: int, on_time: bool
+) -> None:
+    assert visit_on_time(state, level) is on_time

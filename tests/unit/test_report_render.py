@@ -118,3 +118,27 @@ def test_a_company_too_big_for_one_message_gets_a_line_per_branch() -> None:
     _header, legend, *rows = shown.splitlines()
     assert legend.startswith("One line per branch") and len(rows) == 40
     assert rows[0] == "🏢 仓储部支部: 4 · 2 min / 5 min · 1 h · 0% · 0% · ★5.0 · —"
+
+
+@pytest.mark.parametrize(
+    ("due", "on_time", "ahead", "shown"),
+    [
+        # A running quarter whose three visits are all still to come: none due, not "0 %".
+        (0, 0, 3, "no visits due yet"),
+        (6, 3, 2, "50% of 6 due"),  # the two to come are in neither number
+        (4, 0, 0, "0% of 4 due"),  # due and not done: that is a real 0 %
+    ],
+)
+def test_care_visits_count_only_those_already_due(
+    due: int, on_time: int, ahead: int, shown: str
+) -> None:
+    branch = _branch(4, visits_due=due, visits_on_time=on_time, visits_ahead=ahead)
+    for suppress in (False, True):
+        assert _by_label(lines(EN, branch, suppress=suppress))["Care visits on time"].value == shown
+    assert "Care visits on time" not in _by_label(lines(EN, _branch(4), suppress=False))
+
+
+def test_a_branch_with_only_visits_to_come_is_not_called_empty() -> None:
+    branch = _branch(0, visits_ahead=2)
+    assert not branch.empty and BranchFigures(1, "仓储部支部").empty
+    assert _by_label(lines("zh", branch, suppress=True))["按时探视"].value == "暂无到期的探视"

@@ -73,8 +73,8 @@ async def send_assessment(uow: UnitOfWork, ctx: Ctx, quarter: Period) -> int:
     readers = [p for p in committee.values() if p.telegram_id is not None]
     if not readers:
         return 0
-    now = await figures_of(uow.conn, ctx, quarter)
-    before = await figures_of(uow.conn, ctx, quarter.previous())
+    now = await figures_of(uow.conn, ctx, quarter, uow.now)
+    before = await figures_of(uow.conn, ctx, quarter.previous(), uow.now)
     header = t(
         ctx.lang,
         "📋 Quarterly assessment · {span}\nIn brackets: the change against {previous}.",

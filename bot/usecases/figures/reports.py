@@ -68,10 +68,11 @@ def supervisor_period(period: Period | None, today: date) -> Period:
     return period
 
 
-async def figures_of(conn: AsyncConnection, ctx: Ctx, period: Period) -> Report:
-    """Every branch's figures, the unbranched requests under their translated name."""
+async def figures_of(conn: AsyncConnection, ctx: Ctx, period: Period, now: datetime) -> Report:
+    """Every branch's figures as at ``now`` (visits still to come are not counted yet), the
+    unbranched requests under their translated name."""
     return await report_queries.period_report(
-        conn, period, ctx.tz, unbranched_name=t(ctx.lang, "Not in the roster")
+        conn, period, ctx.tz, now=now, unbranched_name=t(ctx.lang, "Not in the roster")
     )
 
 
@@ -82,26 +83,44 @@ FIGURES_HEADER = N_(
 
 
 async def _in_worker(
-    engine: AsyncEngine, ctx: Ctx, period: Period, only: frozenset[int] | None, *, suppress: bool
+    engine: AsyncEngine,
+    ctx: Ctx,
+    period: Period,
+    now: datetime,
+    only: frozenset[int] | None,
+    *,
+    suppress: bool,
 ) -> ReportView:
     url = engine.url.render_as_string(hide_password=False)
-    return await offloop.run(_drawn, url, ctx, period, only, suppress=suppress)
+    return await offloop.run(_drawn, url, ctx, period, now, only, suppress=suppress)
 
 
 def _drawn(
-    url: str, ctx: Ctx, period: Period, only: frozenset[int] | None, *, suppress: bool
+    url: str,
+    ctx: Ctx,
+    period: Period,
+    now: datetime,
+    only: frozenset[int] | None,
+    *,
+    suppress: bool,
 ) -> ReportView:
     """In the worker process: read the figures, write the text, draw the charts."""
-    return asyncio.run(_read_and_draw(url, ctx, period, only, suppress=suppress))
+    return asyncio.run(_read_and_draw(url, ctx, period, now, only, suppress=suppress))
 
 
 async def _read_and_draw(
-    url: str, ctx: Ctx, period: Period, only: frozenset[int] | None, *, suppress: bool
+    url: str,
+    ctx: Ctx,
+    period: Period,
+    now: datetime,
+    only: frozenset[int] | None,
+    *,
+    suppress: bool,
 ) -> ReportView:
     engine = make_engine(url)
     try:
         async with reading(engine) as conn:
-            found = await figures_of(conn, ctx, period)
+            found = await figures_of(conn, ctx, period, now)
     finally:
         await engine.dispose()
     if only is not None:
@@ -129,7 +148,7 @@ async def report(
         raise Refused("Reports are for branch secretaries and the committee.")
     period = period_of(ctx, written, now)
     only = None if actor.committee else actor.secretary_of
-    return await _in_worker(engine, ctx, period, only, suppress=False)
+    return await _in_worker(engine, ctx, period, now, only, suppress=False)
 
 
 async def figures(
@@ -143,4 +162,4 @@ async def figures(
         period = asked or period_of(ctx, written, now)
     else:
         period = supervisor_period(asked, now.astimezone(ctx.tz).date())
-    return await _in_worker(engine, ctx, period, None, suppress=True)
+    return await _in_worker(engine, ctx, period, now, None, suppress=True)
