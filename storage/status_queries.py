@@ -14,8 +14,6 @@ from storage.tables import deadlines, outbox, requests, service_marks
 
 ALIVE = "alive"
 
-ALERTS = (Purpose.ALERT, Purpose.ALERT_RETIRED)
-
 
 async def ping(conn: AsyncConnection) -> None:
     await conn.execute(text("SELECT 1"))
@@ -51,10 +49,13 @@ async def oldest_pending_alert(conn: AsyncConnection) -> datetime | None:
 
 
 async def alerts_by_status(conn: AsyncConnection) -> dict[str, int]:
-    """Alerts that went out ('sent') and that could not be delivered ('failed')."""
+    """Alerts that went out ('sent') and that could not be delivered ('failed'). An alert
+    is a row written with an escalation level: its purpose changes as the request moves
+    (the taker's alert becomes their own message, retired at the close), and a counter
+    that went down at each take and up at each close would read as resets."""
     rows = await conn.execute(
         select(outbox.c.status, func.count())
-        .where(outbox.c.purpose.in_(ALERTS), outbox.c.status.in_(("sent", "failed")))
+        .where(outbox.c.level.is_not(None), outbox.c.status.in_(("sent", "failed")))
         .group_by(outbox.c.status)
     )
     return {str(r[0]): int(r[1]) for r in rows.all()}
@@ -66,7 +67,10 @@ async def take_times(
     """Per kind, how many taken requests waited at most each bound (cumulative, one count
     per bound), and the seconds they waited in all. Read from the requests themselves, so
     the histogram survives a restart and every instance serves the same one."""
-    columns = [func.sum(case((requests.c.take_seconds <= bound, 1), else_=0)) for bound in bounds]
+    # Whole seconds, as the column holds them (a fractional bound would be cut by a driver).
+    columns = [
+        func.sum(case((requests.c.take_seconds <= int(bound), 1), else_=0)) for bound in bounds
+    ]
     rows = await conn.execute(
         select(requests.c.kind, func.count(), func.sum(requests.c.take_seconds), *columns)
         .where(requests.c.take_seconds.is_not(None))

@@ -57,8 +57,9 @@ async def test_the_figures_are_what_the_story_did(world: World, status: StatusSe
     got = await _samples(status)
     assert got[("helpline_requests", (("kind", "120"), ("state", "taken")))] == 1
     assert got[("helpline_requests", (("kind", "110"), ("state", "open")))] == 1
-    # 120: both members of the branch that handle it; 110: the one of them who does
-    assert got[("helpline_alerts_total", (("outcome", "sent"),))] == 3
+    # 120: li and qian; 110: li and zhao. li's 120 alert, now his own message since he
+    # took it, still counts: it went out as an alert.
+    assert got[("helpline_alerts_total", (("outcome", "sent"),))] == 4
     assert got[("helpline_alerts_total", (("outcome", "undeliverable"),))] == 0
     assert got[("helpline_updates_received_total", ())] >= 3  # /120, the press, /110
     assert got[("helpline_telegram_429_total", ())] == 0
@@ -77,15 +78,29 @@ async def test_the_figures_are_what_the_story_did(world: World, status: StatusSe
     assert after[("helpline_deadline_lateness_seconds_count", ())] > before
     # Taken 40 minutes after it was raised: past the half hour, within the hour.
     await world.advance(minutes=10)
+    await world.settle()
+    sent = (await _samples(status))[("helpline_alerts_total", (("outcome", "sent"),))]
     forklift = await li.wait_message("forklift")
     await li.press(forklift, "Take")
     await worker.wait_message("李强 is handling your request #2")
     await world.settle()
     after = await _samples(status)
+    # A counter: taking (the alert becomes the taker's own message) takes nothing off it.
+    assert after[("helpline_alerts_total", (("outcome", "sent"),))] == sent
     assert after[(f"{take}_count", (("kind", "110"),))] == 1
     assert after[(f"{take}_bucket", (("kind", "110"), ("le", "1800.0")))] == 0
     assert after[(f"{take}_bucket", (("kind", "110"), ("le", "3600.0")))] == 1
     assert after[(f"{take}_sum", (("kind", "110"),))] >= 1800
+    # ... and neither does the close, which retires the owner's messages.
+    mine = await li.wait_message(lambda m: "Resolved" in m.buttons)
+    await li.press(mine, "Resolved")
+    question = await worker.wait_message(lambda m: "Confirm" in m.buttons)
+    await worker.press(question, "Confirm")
+    await li.wait_message("🏁 Request #2 is closed.")
+    await world.settle()
+    closed = await _samples(status)
+    assert closed[("helpline_alerts_total", (("outcome", "sent"),))] == sent
+    assert closed[("helpline_requests", (("kind", "110"), ("state", "closed")))] == 1
 
 
 async def test_healthy_while_every_part_runs_and_says_which_stopped(
