@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         print(exc.text(settings.language), file=sys.stderr)
         return EXIT_USAGE
     with progress_bar(settings.language) as bar:
-        status, line = main_export(settings.language, settings.db, settings.tz, options, bar)
+        shown = bar if bar.shown else None  # no bar, no counting queries
+        status, line = main_export(settings.language, settings.db, settings.tz, options, shown)
     print(line, file=sys.stderr if status else sys.stdout)
     return status
 
@@ -77,6 +78,10 @@ class _Bar:
             file=sys.stderr,
             leave=False,
         )
+
+    @property
+    def shown(self) -> bool:
+        return not self._bar.disable
 
     def total(self, rows: int) -> None:
         self._bar.reset(total=rows)

@@ -136,13 +136,12 @@ def event_record(
     names: Mapping[int, str] | None = None,
 ) -> dict[str, Any]:
     """One events-sheet row; ``data`` as compact JSON (anonymised: only safe keys). The
-    people an event reached (``to``: internal person ids in the timeline) are written as
-    their ``names`` - an id means nothing outside the database."""
+    people an event names (``to``, ``from``: internal person ids in the timeline) are
+    written as their ``names`` - an id means nothing outside the database."""
     data = row["data"] if isinstance(row["data"], dict) else {}
     record: dict[str, Any] = {"at": local_time(row["at"], tz), "type": row["type"]}
     if pseudonym is None:
-        if "to" in data:
-            data = {**data, "to": [(names or {}).get(i, f"#{i}") for i in recipients(data)]}
+        data = {k: _named(v, names or {}) if k in PERSON_KEYS else v for k, v in data.items()}
         record.update(number=row["request_id"], actor_name=row["actor_name"], data=as_json(data))
         return record
     record.update(
@@ -161,6 +160,18 @@ def actor_role(row: Mapping[Any, Any]) -> str:
     if row["actor_id"] is not None or chat is not None:
         return "staff"
     return "system"
+
+
+PERSON_KEYS = ("to", "from")  # event data that holds person ids
+
+
+def _named(value: Any, names: Mapping[int, str]) -> Any:
+    """A person id (or a list of them) as the name(s); "#id" for one no longer known."""
+    if isinstance(value, list):
+        return [_named(v, names) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return names.get(value, f"#{value}")
+    return value
 
 
 def recipients(data: Mapping[str, Any]) -> list[int]:

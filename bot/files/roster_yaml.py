@@ -30,6 +30,10 @@ _PLAIN: tuple[tuple[str, str], ...] = (
         "mapping values are not allowed",
         N_("a ':' where none can be; put a value holding ': ' in quotes"),
     ),
+    (
+        "escape",
+        N_("a backslash inside double quotes; use single quotes ('C:\\path')"),
+    ),
     ("quoted scalar", N_("a quote is opened and never closed")),
     ("expected <block end>", N_("this line's indentation does not match the lines above")),
     ("flow sequence", N_("a [ ... ] list is not closed properly")),
@@ -37,6 +41,7 @@ _PLAIN: tuple[tuple[str, str], ...] = (
     ("undefined alias", N_("'*' refers to nothing; put the value in quotes")),
     ("single document", N_("the file holds more than one document ('---'); keep one")),
     ("must be in", N_("a date that does not exist; write YYYY-MM-DD")),
+    ("out of range for month", N_("a date that does not exist; write YYYY-MM-DD")),
 )
 BROKEN = N_("its structure is broken here; check the indentation, colons and quotes")
 

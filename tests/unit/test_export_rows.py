@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +70,18 @@ def test_records_fill_exactly_their_layouts_columns() -> None:
     }
     assert set(event_record(event, SHANGHAI, None)) == set(EVENT_COLUMNS)
     assert set(event_record(event, SHANGHAI, Pseudonyms())) == set(ANONYMISED_EVENT_COLUMNS)
+
+
+def test_the_people_an_event_names_are_written_as_names() -> None:
+    names = {3: "李强", 4: "钱卫东"}
+
+    def data(**values: Any) -> Any:
+        event = {"request_id": 42, "at": ROW["created_at"], "type": "x", "actor_name": None}
+        return json.loads(event_record({**event, "data": values}, SHANGHAI, None, names)["data"])
+
+    assert data(level=0, to=[3, 4]) == {"level": 0, "to": ["李强", "钱卫东"]}
+    assert data(to=4, **{"from": 3}) == {"to": "钱卫东", "from": "李强"}  # reassigned
+    assert data(to=9, reason="blocked") == {"to": "#9", "reason": "blocked"}  # unknown id
 
 
 def test_pseudonyms_are_stable_within_an_export_and_differ_between_exports() -> None:

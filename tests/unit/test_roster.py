@@ -268,6 +268,9 @@ def test_example_roster_parses() -> None:
         ("a: @x\n", "'@' cannot start a value; put the value in quotes"),
         ("a: 1\n---\nb: 2\n", "the file holds more than one document ('---'); keep one"),
         ("a: 2026-13-45\n", "a date that does not exist; write YYYY-MM-DD"),
+        ("a: 2026-02-30\n", "a date that does not exist; write YYYY-MM-DD"),
+        ('a: "C:\\path"\n', "a backslash inside double quotes; use single quotes ('C:\\path')"),
+        ('a: "\\u12"\n', "a backslash inside double quotes; use single quotes ('C:\\path')"),
     ],
 )
 def test_a_file_that_is_not_yaml_is_explained_in_plain_words(text: str, said: str) -> None:
