@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.domain import figures as f
 from bot.domain.figures import SUPPRESSED, Report
@@ -19,7 +20,13 @@ from bot.texts import charts
 from bot.texts.report_render import Cell, branch_name, shown
 from bot.texts.textfit import CAPTION_LIMIT, shorten
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 NO_DATA = N_("no data")
+# What a chart says when it has data but every figure on it is withheld (fewer than 3):
+# "no data" there would say nothing happened.
+WITHHELD = N_("withheld: fewer than 3 requests each")
 
 # The unit of a time chart, chosen by its longest bar with the text's thresholds
 # (``report_render.duration``): below (seconds), how many seconds make one, the axis's
@@ -69,27 +76,49 @@ def time_bars(lang: str, cells: Sequence[Cell]) -> TimeBars:
     return TimeBars(heights, t(lang, unit), labels)
 
 
-def render_charts(lang: str, report: Report, *, suppress: bool) -> list[Chart]:
-    """The bar chart (two branches or more) and the weekly trend line (any requests)."""
-    out: list[Chart] = []
-    no_data = t(lang, NO_DATA)
+@dataclass(frozen=True)
+class Bars:
+    """A bar chart to draw: one bar per branch."""
+
+    title: str
+    labels: list[str]
+    heights: list[float | None]
+    unit: str
+    value_labels: list[str]
+    no_data: str
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A line chart to draw: one line per branch over the weeks."""
+
+    title: str
+    weeks: list[str]
+    series: dict[str, list[float | None]]
+    unit: str
+    no_data: str
+
+
+def planned(lang: str, report: Report, *, suppress: bool) -> list[Bars | Lines]:
+    """What the report's charts show, before any drawing: the bar chart (two branches or
+    more) and the weekly trend line (any requests)."""
+    out: list[Bars | Lines] = []
     shown_branches = [b for b in report.branches if b.requests or b.branch_id is not None]
     if len(shown_branches) >= 2:
         medians = [f.statistic(b.take.median, b.take.n, suppress=suppress) for b in shown_branches]
-        title = t(lang, "Median time to take · {period}", period=report.period.label)
         bars = time_bars(lang, medians)
-        png = charts.bar_chart(
-            title,
-            [branch_name(lang, b) for b in shown_branches],
-            bars.heights,
-            bars.unit,
-            bars.labels,
-            no_data=no_data,
+        out.append(
+            Bars(
+                t(lang, "Median time to take · {period}", period=report.period.label),
+                [branch_name(lang, b) for b in shown_branches],
+                bars.heights,
+                bars.unit,
+                bars.labels,
+                t(lang, WITHHELD) if SUPPRESSED in medians else t(lang, NO_DATA),
+            )
         )
-        out.append(Chart(png, shorten(title, CAPTION_LIMIT)))
     with_requests = [b for b in report.branches if b.requests]
     if with_requests:
-        title = t(lang, "Requests per week · {period}", period=report.period.label)
         series: dict[str, list[float | None]] = {}
         for b in with_requests:
             # Withheld whole when any week is 1 or 2, as a breakdown is: a gap in a line
@@ -99,7 +128,32 @@ def render_charts(lang: str, report: Report, *, suppress: bool) -> list[Chart]:
                 n is SUPPRESSED for n in cells.values()
             )
             series[branch_name(lang, b)] = [None if withheld else float(n) for n in b.weekly]
-        weeks = [d.strftime("%m-%d") for d in report.weeks]
-        png = charts.line_chart(title, weeks, series, t(lang, "requests"), no_data=no_data)
-        out.append(Chart(png, shorten(title, CAPTION_LIMIT)))
+        out.append(
+            Lines(
+                t(lang, "Requests per week · {period}", period=report.period.label),
+                [d.strftime("%m-%d") for d in report.weeks],
+                series,
+                t(lang, "requests"),
+                # every branch here has requests: nothing to draw means all withheld
+                t(lang, WITHHELD),
+            )
+        )
     return out
+
+
+def figure(plan: Bars | Lines) -> Figure:
+    """The chart drawn (matplotlib: off the event loop)."""
+    if isinstance(plan, Bars):
+        return charts.bar_figure(
+            plan.title, plan.labels, plan.heights, plan.unit, plan.value_labels,
+            no_data=plan.no_data,
+        )  # fmt: skip
+    return charts.line_figure(plan.title, plan.weeks, plan.series, plan.unit, no_data=plan.no_data)
+
+
+def render_charts(lang: str, report: Report, *, suppress: bool) -> list[Chart]:
+    """The report's charts as PNGs with their captions."""
+    return [
+        Chart(charts.png(figure(plan)), shorten(plan.title, CAPTION_LIMIT))
+        for plan in planned(lang, report, suppress=suppress)
+    ]

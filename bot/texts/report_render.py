@@ -175,6 +175,8 @@ def _visits(lang: str, now: Cells, old: Cells | None) -> Line:
         value = shown(lang, visits)
     else:
         value = t(lang, "{share} of {due} due", share=percent(lang, visits), due=now.fig.visits_due)
+        if now.fig.visits_ahead:  # e.g. the quarter's last visits, still within their grace
+            value += t(lang, "; {n} still to come", n=now.fig.visits_ahead)
     change = _share_change(lang, visits, old.visits()) if old else ""
     return Line(t(lang, "Care visits on time"), value, change)
 

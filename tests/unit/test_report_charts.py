@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
 from bot.domain.figures import SUPPRESSED, BranchFigures, Period, Report, Span, Timing
 from bot.i18n import t
-from bot.texts import charts, report_charts
+from bot.texts import report_charts
 from bot.texts.report_charts import time_bars
 from bot.texts.report_render import Cell
 
@@ -50,27 +49,7 @@ def _branch(branch_id: int, name: str, take: Timing, weekly: list[int]) -> Branc
     return BranchFigures(branch_id, name, requests=sum(weekly), take=take, weekly=weekly)
 
 
-def _drawn(monkeypatch: pytest.MonkeyPatch, report: Report, lang: str) -> dict[str, Any]:
-    """What ``render_charts`` asked ``charts`` to draw, by kind of chart."""
-    asked: dict[str, Any] = {}
-
-    def bar(*args: Any, **kwargs: Any) -> bytes:
-        asked["bar"] = (args, kwargs)
-        return b"bar"
-
-    def line(*args: Any, **kwargs: Any) -> bytes:
-        asked["line"] = (args, kwargs)
-        return b"line"
-
-    monkeypatch.setattr(charts, "bar_chart", bar)
-    monkeypatch.setattr(charts, "line_chart", line)
-    report_charts.render_charts(lang, report, suppress=True)
-    return asked
-
-
-def test_the_report_draws_the_take_times_in_the_unit_of_its_labels(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_report_draws_the_take_times_in_the_unit_of_its_labels() -> None:
     report = Report(
         Q4,
         [date(2026, 10, 1)],
@@ -79,17 +58,19 @@ def test_the_report_draws_the_take_times_in_the_unit_of_its_labels(
             _branch(2, "码头机修支部", Timing(5, 240, 600), [5]),
         ],
     )
-    (_title, _names, heights, unit, labels), kwargs = _drawn(monkeypatch, report, EN)["bar"]
-    assert unit == "minutes" and labels == ["0.8 min", "4 min"]
-    assert heights == pytest.approx([0.75, 4.0])
-    assert kwargs == {"no_data": "no data"}
+    bars, lines = report_charts.planned(EN, report, suppress=True)
+    assert isinstance(bars, report_charts.Bars) and isinstance(lines, report_charts.Lines)
+    assert bars.unit == "minutes" and bars.value_labels == ["0.8 min", "4 min"]
+    assert bars.heights == pytest.approx([0.75, 4.0])
+    fig = report_charts.figure(bars)
+    assert [text.get_text() for text in fig.axes[0].texts] == ["0.8 min", "4 min"]
+    assert fig.axes[0].get_ylabel() == "minutes"
 
 
-def test_a_report_with_every_figure_withheld_draws_no_data_in_the_readers_language(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_report_with_every_figure_withheld_says_so_in_the_readers_language() -> None:
     """Two branches of two requests each (a supervisor's view): no bar and no line may be
-    drawn, and the charts say so in Chinese rather than showing empty axes."""
+    drawn, and the charts say why in Chinese - withheld, not "no data", which would say
+    nothing happened."""
     report = Report(
         Q4,
         [date(2026, 10, 1), date(2026, 10, 5)],
@@ -98,11 +79,24 @@ def test_a_report_with_every_figure_withheld_draws_no_data_in_the_readers_langua
             _branch(2, "码头机修支部", Timing(2, 240, 600), [2, 0]),
         ],
     )
-    asked = _drawn(monkeypatch, report, "zh")
-    (_t, _n, heights, _u, labels), bar_kwargs = asked["bar"]
-    assert heights == [None, None] and labels == ["n<3", "n<3"]
-    (_t, _w, series, _u), line_kwargs = asked["line"]
-    assert all(v is None for values in series.values() for v in values)
-    assert bar_kwargs == line_kwargs == {"no_data": "暂无数据"}
-    fig = charts.bar_figure(*asked["bar"][0], **bar_kwargs)
-    assert [text.get_text() for text in fig.axes[0].texts] == ["暂无数据"]
+    bars, lines = report_charts.planned("zh", report, suppress=True)
+    assert isinstance(bars, report_charts.Bars) and isinstance(lines, report_charts.Lines)
+    assert bars.heights == [None, None] and bars.value_labels == ["n<3", "n<3"]
+    assert all(v is None for values in lines.series.values() for v in values)
+    withheld = t("zh", report_charts.WITHHELD)
+    assert bars.no_data == lines.no_data == withheld == "已隐去：每个都少于 3 条求助"
+    for plan in (bars, lines):
+        texts = [text.get_text() for text in report_charts.figure(plan).axes[0].texts]
+        assert texts == [withheld]
+
+
+def test_a_chart_with_nothing_at_all_says_no_data() -> None:
+    """Two branches, neither with a take timed yet: nothing withheld, nothing measured."""
+    report = Report(
+        Q4,
+        [date(2026, 10, 1)],
+        [_branch(1, "仓储部支部", Timing(), [0]), _branch(2, "码头机修支部", Timing(), [0])],
+    )
+    (bars,) = report_charts.planned(EN, report, suppress=True)
+    assert isinstance(bars, report_charts.Bars) and bars.no_data == "no data"
+    assert [x.get_text() for x in report_charts.figure(bars).axes[0].texts] == ["no data"]

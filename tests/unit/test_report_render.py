@@ -125,7 +125,7 @@ def test_a_company_too_big_for_one_message_gets_a_line_per_branch() -> None:
     [
         # A running quarter whose three visits are all still to come: none due, not "0 %".
         (0, 0, 3, "no visits due yet"),
-        (6, 3, 2, "50% of 6 due"),  # the two to come are in neither number
+        (6, 3, 2, "50% of 6 due; 2 still to come"),  # the two to come: said, not counted
         (4, 0, 0, "0% of 4 due"),  # due and not done: that is a real 0 %
     ],
 )
