@@ -31,6 +31,10 @@ async def test_silent_owner_is_reminded_then_the_request_escalates(world: World)
     alert = await world.user(WANG).wait_message("ESCALATION from level 0")
     assert alert.buttons == ["Take"]
     assert await _state(world) == ("open", None)
+    # li's own messages (the alert he took, the reminder) lose Resolved/Release
+    await world.user(LI).wait_message("Released: 李强 did not respond")
+    await world.settle()
+    assert not any({"Resolved", "Release"} & set(m.buttons) for m in world.user(LI).messages)
 
 
 async def test_an_owner_who_writes_is_not_chased(world: World) -> None:

@@ -17,7 +17,7 @@ from bot.domain.requests import Request
 from bot.i18n import t
 from bot.texts import render
 from bot.usecases.care_plans import visit_steps
-from bot.usecases.common import Ctx, notify, notify_people, retire_alerts, set_state
+from bot.usecases.common import Ctx, notify, notify_people, retire_with_owner, set_state
 from bot.usecases.desk import digest
 from bot.usecases.escalation.escalate import escalate, escalate_many
 from bot.usecases.escalation.timing import due_after
@@ -146,7 +146,10 @@ async def on_owner_silent(ctx: Ctx, uow: UnitOfWork, deadline: Deadline) -> None
     await uow.event(req.id, "released", actor_id=req.owner_id, reason="owner-silent")
     await uow.disarm(req.id)
     name = owner.name if owner else "?"
-    await retire_alerts(uow, ctx, req, t(ctx.lang, "↩ Released: {name} did not respond", name=name))
+    # the silent owner's own message loses its Resolved/Release buttons too
+    await retire_with_owner(
+        uow, ctx, req, t(ctx.lang, "↩ Released: {name} did not respond", name=name)
+    )
     if owner and owner.telegram_id:
         await notify(
             uow,
