@@ -120,7 +120,9 @@ async def board_rows(
     for row in await conn.execute(
         select(outbox.c.request_id, people.c.name)
         .join(people, people.c.id == outbox.c.recipient_id)
-        .where(outbox.c.request_id.in_(ids), outbox.c.status == "undeliverable")
+        # an alert (written with a level) Telegram refused for good
+        .where(outbox.c.request_id.in_(ids), outbox.c.level.is_not(None))
+        .where(outbox.c.status == "failed")
         .distinct()
     ):
         stuck[row.request_id].append(row.name)

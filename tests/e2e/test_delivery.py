@@ -28,6 +28,16 @@ async def test_level_whose_every_alert_is_refused_escalates_at_once(world: World
     assert await world.count(events, events.c.type == "undeliverable") == 2
 
 
+async def test_the_board_names_whom_an_alert_could_not_reach(world: World) -> None:
+    world.server.block(LI)
+    world.user(MAO).send("/120 chest pain")
+    await world.user(QIAN).wait_message("chest pain")
+    await world.user(WANG).wait_message("李强 cannot be reached")
+    world.user(WANG).send("/board")
+    board = await world.user(WANG).wait_message("Board")
+    assert "undeliverable to 李强" in board.text
+
+
 async def test_one_reachable_member_is_enough_to_wait_for_the_timer(world: World) -> None:
     world.server.block(LI)
     world.user(MAO).send("/120 chest pain")
