@@ -72,6 +72,19 @@ async def alive_alerts(conn: AsyncConnection, request_id: int) -> list[Any]:
     return list(rows.all())
 
 
+async def questions(conn: AsyncConnection, request_id: int) -> list[Any]:
+    """The worker's "is your trouble over?" messages of a request that reached them (id,
+    chat, payload): their Confirm / Not resolved buttons."""
+    rows = await conn.execute(
+        select(outbox.c.id, outbox.c.chat_id, outbox.c.payload).where(
+            outbox.c.request_id == request_id,
+            outbox.c.purpose == Purpose.CONFIRM,
+            outbox.c.status == "sent",
+        )
+    )
+    return list(rows.all())
+
+
 async def cancel(conn: AsyncConnection, row_id: int) -> None:
     """An alert that has not left yet never will."""
     await conn.execute(update(outbox).where(outbox.c.id == row_id).values(status="cancelled"))

@@ -211,6 +211,23 @@ async def retire_with_owner(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) 
     await retire_alerts(uow, ctx, req, note)
 
 
+async def retire_questions(uow: UnitOfWork, req: Request, note: str) -> None:
+    """The worker's Confirm / Not resolved questions say ``note`` and lose their buttons:
+    someone closed the request for them."""
+    for row in await request_alerts.questions(uow.conn, req.id):
+        await uow.send(
+            Send(
+                chat_id=row.chat_id,
+                method="editMessageText",
+                payload={"text": render.with_note(row.payload["text"], note)},
+                priority=Priority.of(req.urgency),
+                purpose=Purpose.EDIT,
+                request_id=req.id,
+                ref_id=row.id,
+            )
+        )
+
+
 def closed_note(lang: str, number: int) -> str:
     """What the owner's messages say once the request is closed (their buttons gone)."""
     return t(lang, "🏁 Request #{number} is closed.", number=number)

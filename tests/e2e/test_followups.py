@@ -76,9 +76,13 @@ async def test_unconfirmed_resolution_reminds_worker_then_asks_secretary(world: 
     await world.user(WANG).wait_message("closed on the worker's behalf")
     await world.user(MAO).wait_message("on your behalf: he told me by phone")
     assert (await _state(world))[0] == "closed"
-    # li's own message loses its Resolved/Release buttons: the request is closed
+    # li's own message loses its Resolved/Release buttons: the request is closed; and
+    # the worker's questions lose Confirm / Not resolved
     await world.user(LI).wait_message("🏁 Request #1 is closed.")
     assert not any("Resolved" in m.buttons for m in world.user(LI).messages)
+    await world.user(MAO).wait_message("🏁 Request #1 is closed.")
+    await world.settle()
+    assert not any("Confirm" in m.buttons for m in world.user(MAO).messages)
     # Nothing closes by itself, and nothing is chased after closing.
     assert await world.count(events, events.c.type == "closed") == 1
 

@@ -21,6 +21,7 @@ from bot.usecases.common import (
     load_for,
     notify,
     notify_people,
+    retire_questions,
     retire_with_owner,
     transition,
 )
@@ -47,6 +48,7 @@ async def confirm_for(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reas
     )
     await uow.disarm(req.id)
     await retire_with_owner(uow, ctx, req, closed_note(ctx.lang, req.id))
+    await retire_questions(uow, req, closed_note(ctx.lang, req.id))
     await notify(
         uow,
         req,
