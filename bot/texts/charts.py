@@ -141,19 +141,6 @@ def bar_figure(
     return fig
 
 
-def bar_chart(
-    title: str,
-    labels: Sequence[str],
-    values: Sequence[float | None],
-    unit: str,
-    value_labels: Sequence[str] | None = None,
-    *,
-    no_data: str,
-) -> bytes:
-    """``bar_figure`` as PNG bytes."""
-    return png(bar_figure(title, labels, values, unit, value_labels, no_data=no_data))
-
-
 # Lines that coincide (two branches with the same weekly counts) must both stay visible:
 # each series has its own marker and dash, and the later ones are drawn thinner and
 # smaller on top of the earlier ones, a little transparent, so a line hidden under
@@ -230,15 +217,3 @@ def line_figure(
     ax.legend(loc="upper left", fontsize="small", prop={"family": families, "size": "small"})
     _finish(ax, title, unit, families, rotate=len(xs[::step]) > 6)
     return fig
-
-
-def line_chart(
-    title: str,
-    x_labels: Sequence[str],
-    series: Mapping[str, Sequence[float | None]],
-    unit: str,
-    *,
-    no_data: str,
-) -> bytes:
-    """``line_figure`` as PNG bytes."""
-    return png(line_figure(title, x_labels, series, unit, no_data=no_data))

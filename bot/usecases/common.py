@@ -189,19 +189,25 @@ async def retire_alerts(
         if row.status == "pending":
             await request_alerts.cancel(uow.conn, row.id)
             continue
-        await uow.send(
-            Send(
-                chat_id=row.chat_id,
-                method="editMessageText",
-                payload={"text": render.with_note(row.payload["text"], note)},
-                priority=Priority.of(req.urgency),
-                purpose=Purpose.EDIT,
-                request_id=req.id,
-                ref_id=row.id,
-            )
-        )
+        await _note_below(uow, req, row, note)
         await request_alerts.retired(uow.conn, row.id)
     return kept
+
+
+async def _note_below(uow: UnitOfWork, req: Request, row: Any, note: str) -> None:
+    """Edit a message the request sent (``row``: its outbox id, chat and payload) to end
+    with ``note``; an edit that names no keyboard takes the buttons away."""
+    await uow.send(
+        Send(
+            chat_id=row.chat_id,
+            method="editMessageText",
+            payload={"text": render.with_note(row.payload["text"], note)},
+            priority=Priority.of(req.urgency),
+            purpose=Purpose.EDIT,
+            request_id=req.id,
+            ref_id=row.id,
+        )
+    )
 
 
 async def retire_with_owner(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) -> None:
@@ -215,17 +221,7 @@ async def retire_questions(uow: UnitOfWork, req: Request, note: str) -> None:
     """The worker's Confirm / Not resolved questions say ``note`` and lose their buttons:
     someone closed the request for them."""
     for row in await request_alerts.questions(uow.conn, req.id):
-        await uow.send(
-            Send(
-                chat_id=row.chat_id,
-                method="editMessageText",
-                payload={"text": render.with_note(row.payload["text"], note)},
-                priority=Priority.of(req.urgency),
-                purpose=Purpose.EDIT,
-                request_id=req.id,
-                ref_id=row.id,
-            )
-        )
+        await _note_below(uow, req, row, note)
 
 
 def closed_note(lang: str, number: int) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 
 CHINESE = "接单时间 · 仓储部支部 · 码头机修支部 · 分钟"
 NO_DATA = "no data"
+
+
+def _bar(*args: Any, **kwargs: Any) -> bytes:
+    return charts.png(charts.bar_figure(*args, **kwargs))
+
+
+def _line(*args: Any, **kwargs: Any) -> bytes:
+    return charts.png(charts.line_figure(*args, **kwargs))
 
 
 def _missing_glyphs(draw: Callable[[], bytes]) -> list[str]:
@@ -47,7 +55,7 @@ def test_the_cjk_font_ships_with_the_bot_and_matplotlib_finds_it() -> None:
 @pytest.mark.parametrize(
     "draw",
     [
-        lambda: charts.bar_chart(
+        lambda: _bar(
             CHINESE,
             ["仓储部支部", "码头机修支部"],
             [3, None],
@@ -55,16 +63,14 @@ def test_the_cjk_font_ships_with_the_bot_and_matplotlib_finds_it() -> None:
             ["3 分钟", "n<3"],
             no_data="暂无数据",
         ),
-        lambda: charts.line_chart(
+        lambda: _line(
             CHINESE,
             ["第1周", "第2周"],
             {"仓储部支部": [1, 2], "码头机修支部": [None, 4]},
             "件",
             no_data="暂无数据",
         ),
-        lambda: charts.line_chart(
-            CHINESE, ["第1周"], {"仓储部支部": [None]}, "件", no_data="暂无数据"
-        ),
+        lambda: _line(CHINESE, ["第1周"], {"仓储部支部": [None]}, "件", no_data="暂无数据"),
     ],
     ids=["bar", "line", "no data"],
 )
@@ -74,9 +80,7 @@ def test_a_chart_in_chinese_has_no_missing_glyph(draw: Callable[[], bytes]) -> N
 
 def test_a_missing_glyph_is_caught() -> None:
     """The check above can fail: a character no font here has is reported."""
-    missing = _missing_glyphs(
-        lambda: charts.bar_chart("\U0001fab8", ["a"], [1], "x", no_data=NO_DATA)
-    )
+    missing = _missing_glyphs(lambda: _bar("\U0001fab8", ["a"], [1], "x", no_data=NO_DATA))
     assert missing and "129720" in missing[0]
 
 
@@ -85,12 +89,10 @@ def test_labels_from_the_roster_are_drawn_as_plain_text(label: str) -> None:
     """A branch called "$5 补贴" (an unbalanced "$" is a TeX error to matplotlib) or "_x"
     (a hidden legend entry) is drawn as written and never fails the chart."""
     png = b"\x89PNG\r\n\x1a\n"
-    bar = charts.bar_chart(label, [label, "ok"], [1, 2], label, [label, "2"], no_data=label)
+    bar = _bar(label, [label, "ok"], [1, 2], label, [label, "2"], no_data=label)
     assert bar.startswith(png)
-    assert (
-        charts.line_chart(label, [label, "w2"], {label: [1, None]}, label, no_data=label)[:8] == png
-    )
-    assert charts.bar_chart(label, [label], [None], label, no_data=label).startswith(png)
+    assert _line(label, [label, "w2"], {label: [1, None]}, label, no_data=label)[:8] == png
+    assert _bar(label, [label], [None], label, no_data=label).startswith(png)
     assert charts.plain(label).replace("\\$", "$").removeprefix("\u200b") == label
 
 
