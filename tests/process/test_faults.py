@@ -61,6 +61,7 @@ def assert_each_message_at_most_once_plus_one_repeat(h: Harness, users: list[Sim
     assert len(unexplained) <= cut_off, f"repeats of messages never handed over: {unexplained}"
 
 
+@pytest.mark.slow
 async def test_database_locked_15s_during_a_burst_loses_nothing(harness: Harness) -> None:
     h = harness
     worker, li, qian = h.user(MAO), h.user(LI), h.user(QIAN)
@@ -144,6 +145,7 @@ async def test_a_429_on_one_chat_keeps_that_chats_order(harness: Harness) -> Non
     await until(lambda: all_sent(h), "every message sent", WAIT)
 
 
+@pytest.mark.slow
 async def test_kill9_at_twenty_random_moments_of_a_burst_of_fifty(harness: Harness) -> None:
     h = harness
     worker, li, qian, wang, chen = (h.user(i) for i in (MAO, LI, QIAN, WANG, CHEN))

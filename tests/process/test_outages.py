@@ -159,6 +159,7 @@ async def test_the_api_stopped_150s_across_an_escalation(outage_harness: Harness
     assert bot.count("Traceback") == 0 and bot.returncode is None
 
 
+@pytest.mark.slow
 async def test_a_chat_whose_answers_come_6s_late_gets_one_repeat(harness: Harness) -> None:
     h = harness
     worker, li, qian = h.user(MAO), h.user(LI), h.user(QIAN)
