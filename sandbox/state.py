@@ -189,6 +189,11 @@ class State:
         self.changed = Signal()  # messages created/edited/deleted
         self.updates_signal = Signal()  # updates queued / pollers superseded
         self.webhook_signal = Signal()
+        # Telegram's update ids only grow, and a poller stays the poller across a reset:
+        # a bot polling through a reset (the demo's "start over") must neither get a 409
+        # nor ask for an offset past the new updates.
+        self.last_update_id = 0
+        self.poll_generation = 0
         self.reset()
 
     def reset(self) -> None:
@@ -196,9 +201,7 @@ class State:
         self.chats: dict[int, Chat] = {}
         self.files = FileStore()
         self.updates: list[JSON] = []
-        self.last_update_id = 0
         self.change_seq = 0
-        self.poll_generation = 0
         self.allowed_updates: list[str] | None = None
         self.callbacks: dict[str, PendingCallback] = {}
         self._callback_ids = itertools.count(1)

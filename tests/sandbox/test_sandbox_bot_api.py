@@ -201,6 +201,21 @@ async def test_second_get_updates_conflicts_the_first(server: SandboxServer, bot
         await first
 
 
+async def test_a_poller_polls_on_through_a_reset(server: SandboxServer, bot: Bot) -> None:
+    """The demo's "start over" resets the sandbox under a polling bot: its long poll is
+    not a conflict, and the next update's id is past every offset the bot confirmed."""
+    alice = server.user(2001)
+    alice.send("before")
+    first = await bot.get_updates(timeout=0)
+    poll = asyncio.create_task(bot.get_updates(offset=first[-1].update_id + 1, timeout=5))
+    await _until_polling(server)
+    server.state.reset()
+    server.user(2001).send("after")
+    updates = await poll  # no Conflict
+    assert [u.message.text for u in updates if u.message] == ["after"]
+    assert updates[0].update_id > first[-1].update_id
+
+
 async def _until_polling(server: SandboxServer) -> None:
     """Wait (event based) until a getUpdates is parked on the server."""
     await server.state.updates_signal.wait_for(
