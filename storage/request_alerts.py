@@ -73,13 +73,13 @@ async def alive_alerts(conn: AsyncConnection, request_id: int) -> list[Any]:
 
 
 async def questions(conn: AsyncConnection, request_id: int) -> list[Any]:
-    """The worker's "is your trouble over?" messages of a request that reached them (id,
-    chat, payload): their Confirm / Not resolved buttons."""
+    """The worker's "is your trouble over?" messages of a request, sent or on their way
+    (id, status, chat, payload): their Confirm / Not resolved buttons."""
     rows = await conn.execute(
-        select(outbox.c.id, outbox.c.chat_id, outbox.c.payload).where(
+        select(outbox.c.id, outbox.c.status, outbox.c.chat_id, outbox.c.payload).where(
             outbox.c.request_id == request_id,
             outbox.c.purpose == Purpose.CONFIRM,
-            outbox.c.status == "sent",
+            outbox.c.status.in_(("pending", "sending", "sent")),
         )
     )
     return list(rows.all())

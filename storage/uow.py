@@ -222,6 +222,10 @@ class UnitOfWork:
         """Write out buffered deadlines, for a statement that reads them next."""
         await self.flush(deadlines)
 
+    async def flush_outbox(self) -> None:
+        """Write out buffered messages, for a statement that reads them next."""
+        await self.flush(outbox)
+
     async def _append(self, table: Table, row: dict[str, Any]) -> int | None:
         if self._buffer is not None:
             self._buffer[table].append(row)

@@ -213,15 +213,20 @@ async def _note_below(uow: UnitOfWork, req: Request, row: Any, note: str) -> Non
 async def retire_with_owner(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) -> None:
     """Retire the alerts and the owner's own messages too: they carry the owner's buttons
     (Resolved, Release), which must not stay on a phone once the request moved on."""
+    await uow.flush_outbox()  # a reminder queued earlier in the same batch is one of them
     await request_alerts.owners_back_to_alerts(uow.conn, req.id)
     await retire_alerts(uow, ctx, req, note)
 
 
 async def retire_questions(uow: UnitOfWork, req: Request, note: str) -> None:
-    """The worker's Confirm / Not resolved questions say ``note`` and lose their buttons:
-    someone closed the request for them."""
+    """The worker's Confirm / Not resolved questions say ``note`` and lose their buttons
+    once the request is closed; one not yet sent never will be (an edit of one on its way
+    waits for it)."""
     for row in await request_alerts.questions(uow.conn, req.id):
-        await _note_below(uow, req, row, note)
+        if row.status == "pending":
+            await request_alerts.cancel(uow.conn, row.id)
+        else:
+            await _note_below(uow, req, row, note)
 
 
 def closed_note(lang: str, number: int) -> str:

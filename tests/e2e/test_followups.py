@@ -87,6 +87,23 @@ async def test_unconfirmed_resolution_reminds_worker_then_asks_secretary(world: 
     assert await world.count(events, events.c.type == "closed") == 1
 
 
+async def test_confirming_on_the_reminder_takes_the_first_questions_buttons_too(
+    world: World,
+) -> None:
+    await _taken_by_li(world)
+    world.user(LI).send("/resolve 1 done")
+    first = await world.user(MAO).wait_message(lambda m: "Confirm" in m.buttons)
+    await world.advance(hours=24)
+    reminder = await world.user(MAO).wait_message(
+        lambda m: "Confirm" in m.buttons and m.message_id != first.message_id
+    )
+    await world.user(MAO).press(reminder, "Confirm")
+    await world.user(MAO).wait_message("How would you rate")
+    await world.settle()
+    assert not any("Confirm" in m.buttons for m in world.user(MAO).messages)
+    assert (await _state(world))[0] == "closed"
+
+
 async def test_secretary_reopens_an_unconfirmed_request(world: World) -> None:
     await _taken_by_li(world)
     world.user(LI).send("/resolve 1")

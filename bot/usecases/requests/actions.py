@@ -22,6 +22,7 @@ from bot.usecases.common import (
     load_for,
     notify,
     retire_alerts,
+    retire_questions,
     retire_with_owner,
     set_state,
     transition,
@@ -192,6 +193,7 @@ async def confirm(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Reque
     await uow.disarm(req.id)
     lang = ctx.lang
     await retire_with_owner(uow, ctx, req, closed_note(lang, req.id))
+    await retire_questions(uow, req, closed_note(lang, req.id))  # a reminder's buttons too
     await notify(
         uow,
         req,
