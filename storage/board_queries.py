@@ -24,7 +24,6 @@ from storage.tables import (
     care_plans,
     deadlines,
     events,
-    outbox,
     people,
     requests,
     visits,
@@ -116,16 +115,31 @@ async def board_rows(
         .order_by(deadlines.c.due_at)
     ):
         next_due.setdefault(row.request_id, (row.due_at, row.kind))
-    stuck: dict[int, list[str]] = defaultdict(list)
+    # Whom an alert of the request could not reach, as the timeline says it (Telegram
+    # refused it for good, or the person has no account); the owner is reached, whatever
+    # an earlier alert met.
+    refused: dict[int, set[int]] = defaultdict(set)
     for row in await conn.execute(
-        select(outbox.c.request_id, people.c.name)
-        .join(people, people.c.id == outbox.c.recipient_id)
-        # an alert (written with a level) Telegram refused for good
-        .where(outbox.c.request_id.in_(ids), outbox.c.level.is_not(None))
-        .where(outbox.c.status == "failed")
-        .distinct()
+        select(events.c.request_id, events.c.data).where(
+            events.c.request_id.in_(ids), events.c.type == "undeliverable"
+        )
     ):
-        stuck[row.request_id].append(row.name)
+        data = row.data if isinstance(row.data, dict) else {}
+        if isinstance(data.get("to"), int):
+            refused[row.request_id].add(data["to"])
+    owner_of = {r.id: r.owner_id for r in found}
+    named = {
+        r.id: r.name
+        for r in await conn.execute(
+            select(people.c.id, people.c.name).where(
+                people.c.id.in_({p for ps in refused.values() for p in ps})
+            )
+        )
+    }
+    stuck = {
+        number: [named[p] for p in ps if p in named and p != owner_of.get(number)]
+        for number, ps in refused.items()
+    }
     chased: set[int] = set(
         await conn.scalars(
             select(events.c.request_id)
