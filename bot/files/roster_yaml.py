@@ -20,6 +20,9 @@ from bot.i18n import N_
 _DUPLICATE = re.compile(r'duplicate key "(?P<key>[^"]*)"')
 _BAD_START = re.compile(r"found character '(?P<char>.+)' that cannot start any token")
 
+_BACKSLASH = N_("a backslash inside double quotes; use single quotes ('C:\\path')")
+_NO_SUCH_DAY = N_("a date that does not exist; write YYYY-MM-DD")
+
 # The parser's English, said as a secretary fixing the file needs it (msgid, then what
 # of the parser's words it names); the first pattern found in the parser's message wins.
 _PLAIN: tuple[tuple[str, str], ...] = (
@@ -30,18 +33,16 @@ _PLAIN: tuple[tuple[str, str], ...] = (
         "mapping values are not allowed",
         N_("a ':' where none can be; put a value holding ': ' in quotes"),
     ),
-    (
-        "escape",
-        N_("a backslash inside double quotes; use single quotes ('C:\\path')"),
-    ),
+    ("unknown escape character", _BACKSLASH),
+    ("expected escape sequence", _BACKSLASH),
     ("quoted scalar", N_("a quote is opened and never closed")),
     ("expected <block end>", N_("this line's indentation does not match the lines above")),
     ("flow sequence", N_("a [ ... ] list is not closed properly")),
     ("flow mapping", N_("a mapping in curly brackets is not closed properly")),
     ("undefined alias", N_("'*' refers to nothing; put the value in quotes")),
     ("single document", N_("the file holds more than one document ('---'); keep one")),
-    ("must be in", N_("a date that does not exist; write YYYY-MM-DD")),
-    ("out of range for month", N_("a date that does not exist; write YYYY-MM-DD")),
+    ("must be in", _NO_SUCH_DAY),
+    ("out of range for month", _NO_SUCH_DAY),
 )
 BROKEN = N_("its structure is broken here; check the indentation, colons and quotes")
 

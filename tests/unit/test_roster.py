@@ -269,6 +269,7 @@ def test_example_roster_parses() -> None:
         ("a: 1\n---\nb: 2\n", "the file holds more than one document ('---'); keep one"),
         ("a: 2026-13-45\n", "a date that does not exist; write YYYY-MM-DD"),
         ("a: 2026-02-30\n", "a date that does not exist; write YYYY-MM-DD"),
+        ("a: *escape\n", "'*' refers to nothing; put the value in quotes"),  # a name, not \\
         ('a: "C:\\path"\n', "a backslash inside double quotes; use single quotes ('C:\\path')"),
         ('a: "\\u12"\n', "a backslash inside double quotes; use single quotes ('C:\\path')"),
     ],
