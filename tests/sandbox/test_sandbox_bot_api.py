@@ -207,8 +207,9 @@ async def test_a_poller_polls_on_through_a_reset(server: SandboxServer, bot: Bot
     alice = server.user(2001)
     alice.send("before")
     first = await bot.get_updates(timeout=0)
+    before = server.state.poll_generation
     poll = asyncio.create_task(bot.get_updates(offset=first[-1].update_id + 1, timeout=5))
-    await _until_polling(server)
+    await _until_polling(server, after=before)  # parked: the reset comes during the poll
     server.state.reset()
     server.user(2001).send("after")
     updates = await poll  # no Conflict
@@ -216,10 +217,11 @@ async def test_a_poller_polls_on_through_a_reset(server: SandboxServer, bot: Bot
     assert updates[0].update_id > first[-1].update_id
 
 
-async def _until_polling(server: SandboxServer) -> None:
-    """Wait (event based) until a getUpdates is parked on the server."""
+async def _until_polling(server: SandboxServer, after: int = 0) -> None:
+    """Wait (event based) until a getUpdates is parked on the server (one started after
+    generation ``after``)."""
     await server.state.updates_signal.wait_for(
-        lambda: True if server.state.poll_generation else None, timeout=5
+        lambda: True if server.state.poll_generation > after else None, timeout=5
     )
 
 
