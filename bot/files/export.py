@@ -14,11 +14,12 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,6 +38,8 @@ from bot.files.outfiles import OutputError, check_target, put_in_place, staged
 from bot.i18n import N_, t
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import RowMapping
+
     from bot.files import export_writers
 
 FORMATS = ("csv", "xlsx")
@@ -192,7 +195,6 @@ async def _write(
     anon = options.anonymised
     pseudonym = Pseudonyms() if anon else None
     engine = make_engine(db)
-    requests = events = 0
     try:
         async with reading(engine) as conn, conn.begin():  # one snapshot for both sheets
             of_requests = requests_query(start, end, anonymised=anon)
@@ -201,21 +203,19 @@ async def _write(
                 progress.total(await count(conn, of_requests) + await count(conn, of_events))
             names = None if anon else await people_names(conn)
             sink.begin("requests", ANONYMISED_REQUEST_COLUMNS if anon else REQUEST_COLUMNS)
-            async for row in stream(conn, of_requests):
-                sink.row(request_record(row, tz, pseudonym))
-                requests += 1
-                if progress is not None and requests % STEP == 0:
-                    progress.update(STEP)
-            if progress is not None:
-                progress.update(requests % STEP)
+            requests = await _copy(
+                stream(conn, of_requests),
+                lambda row: request_record(row, tz, pseudonym),
+                sink,
+                progress,
+            )
             sink.begin("events", ANONYMISED_EVENT_COLUMNS if anon else EVENT_COLUMNS)
-            async for row in stream(conn, of_events):
-                sink.row(event_record(row, tz, pseudonym, names))
-                events += 1
-                if progress is not None and events % STEP == 0:
-                    progress.update(STEP)
-            if progress is not None:
-                progress.update(events % STEP)
+            events = await _copy(
+                stream(conn, of_events),
+                lambda row: event_record(row, tz, pseudonym, names),
+                sink,
+                progress,
+            )
     except SQLAlchemyError as exc:
         raise ExportError(
             N_("database error, nothing was written: {reason}"), operator=False, reason=exc
@@ -223,6 +223,25 @@ async def _write(
     finally:
         await engine.dispose()
     return requests, events
+
+
+async def _copy(
+    rows: AsyncIterator[RowMapping],
+    record: Callable[[RowMapping], dict[str, Any]],
+    sink: export_writers.Sink,
+    progress: Progress | None,
+) -> int:
+    """Write each row's record to the sink's current sheet; tell ``progress`` every
+    ``STEP`` rows and at the end. Returns how many rows were written."""
+    written = 0
+    async for row in rows:
+        sink.row(record(row))
+        written += 1
+        if progress is not None and written % STEP == 0:
+            progress.update(STEP)
+    if progress is not None:
+        progress.update(written % STEP)
+    return written
 
 
 def main_export(
