@@ -218,20 +218,18 @@ async def retire_with_owner(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) 
     await retire_alerts(uow, ctx, req, note)
 
 
-async def retire_questions(uow: UnitOfWork, req: Request, note: str) -> None:
-    """The worker's Confirm / Not resolved questions say ``note`` and lose their buttons
-    once the request is closed; one not yet sent never will be (an edit of one on its way
-    waits for it)."""
+async def retire_at_close(uow: UnitOfWork, ctx: Ctx, req: Request) -> None:
+    """A closed request's messages that still ask for something say it is closed and lose
+    their buttons: the owner's (Resolved, Release) and the worker's questions (Confirm, Not
+    resolved: the first one and any reminder). A question not yet sent never will be; an
+    edit of one on its way waits for it."""
+    note = t(ctx.lang, "🏁 Request #{number} is closed.", number=req.id)
+    await retire_with_owner(uow, ctx, req, note)
     for row in await request_alerts.questions(uow.conn, req.id):
         if row.status == "pending":
             await request_alerts.cancel(uow.conn, row.id)
         else:
             await _note_below(uow, req, row, note)
-
-
-def closed_note(lang: str, number: int) -> str:
-    """What the owner's messages say once the request is closed (their buttons gone)."""
-    return t(lang, "🏁 Request #{number} is closed.", number=number)
 
 
 async def wind_up_cancelled(

@@ -17,12 +17,10 @@ from bot.usecases.common import (
     Lazy,
     Refused,
     allowed,
-    closed_note,
     load_for,
     notify,
     notify_people,
-    retire_questions,
-    retire_with_owner,
+    retire_at_close,
     transition,
 )
 from bot.usecases.escalation.alerting import recipients
@@ -47,8 +45,7 @@ async def confirm_for(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int, reas
         reason=reason,
     )
     await uow.disarm(req.id)
-    await retire_with_owner(uow, ctx, req, closed_note(ctx.lang, req.id))
-    await retire_questions(uow, req, closed_note(ctx.lang, req.id))
+    await retire_at_close(uow, ctx, req)
     await notify(
         uow,
         req,

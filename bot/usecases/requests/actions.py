@@ -18,11 +18,10 @@ from bot.usecases.common import (
     Ctx,
     Refused,
     allowed,
-    closed_note,
     load_for,
     notify,
     retire_alerts,
-    retire_questions,
+    retire_at_close,
     retire_with_owner,
     set_state,
     transition,
@@ -192,8 +191,7 @@ async def confirm(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Reque
     await uow.event(req.id, "closed", actor_id=actor.person_id, actor_chat_id=actor.chat_id)
     await uow.disarm(req.id)
     lang = ctx.lang
-    await retire_with_owner(uow, ctx, req, closed_note(lang, req.id))
-    await retire_questions(uow, req, closed_note(lang, req.id))  # a reminder's buttons too
+    await retire_at_close(uow, ctx, req)
     await notify(
         uow,
         req,
