@@ -218,6 +218,22 @@ async def retire_with_owner(uow: UnitOfWork, ctx: Ctx, req: Request, note: str) 
     await retire_alerts(uow, ctx, req, note)
 
 
+async def tell_worker_who_handles(uow: UnitOfWork, lang: str, req: Request, name: str) -> None:
+    """The worker hears who has their request now (taken, or reassigned by the desk)."""
+    await notify(
+        uow,
+        req,
+        req.requester_chat_id,
+        t(
+            lang,
+            "👤 {name} is handling your request #{number}. Reply to this message to talk to them.",
+            name=name,
+            number=req.id,
+        ),
+        purpose=Purpose.TAKEN,
+    )
+
+
 async def retire_at_close(uow: UnitOfWork, ctx: Ctx, req: Request) -> None:
     """A closed request's messages that still ask for something say it is closed and lose
     their buttons: the owner's (Resolved, Release) and the worker's questions (Confirm, Not

@@ -21,7 +21,15 @@ from bot.i18n import N_, t
 from bot.texts import render
 from bot.texts.bundle_render import BRIEF_LINE
 from bot.texts.textfit import shorten
-from bot.usecases.common import Ctx, Refused, allowed, load_for, notify, retire_with_owner
+from bot.usecases.common import (
+    Ctx,
+    Refused,
+    allowed,
+    load_for,
+    notify,
+    retire_with_owner,
+    tell_worker_who_handles,
+)
 from bot.usecases.escalation.timing import arm_after_take
 from storage import board_queries as bq
 from storage import queries
@@ -302,18 +310,7 @@ async def reassign(
             ),
             recipient_id=old.id,
         )
-    await notify(
-        uow,
-        req,
-        req.requester_chat_id,
-        t(
-            lang,
-            "👤 {name} is handling your request #{number}. Reply to this message to talk to them.",
-            name=target.name,
-            number=req.id,
-        ),
-        purpose=Purpose.TAKEN,
-    )
+    await tell_worker_who_handles(uow, lang, req, target.name)
     return Outcome.DONE, View(
         t(lang, "Request #{number} is now {name}'s.", number=req.id, name=target.name)
     )

@@ -24,6 +24,7 @@ from bot.usecases.common import (
     retire_at_close,
     retire_with_owner,
     set_state,
+    tell_worker_who_handles,
     transition,
     wind_up_cancelled,
 )
@@ -86,18 +87,7 @@ async def take(uow: UnitOfWork, ctx: Ctx, actor: Actor, number: int) -> Request:
             purpose=Purpose.OWNER,
             recipient_id=actor.person_id,
         )
-    await notify(
-        uow,
-        req,
-        req.requester_chat_id,
-        t(
-            lang,
-            "👤 {name} is handling your request #{number}. Reply to this message to talk to them.",
-            name=actor.name,
-            number=req.id,
-        ),
-        purpose=Purpose.TAKEN,
-    )
+    await tell_worker_who_handles(uow, lang, req, actor.name)
     taken = await queries.load_request(uow.conn, number)
     assert taken is not None
     return taken
