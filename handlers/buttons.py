@@ -78,8 +78,7 @@ async def _answered(update: Update, context: Context, button: Button) -> None:
     message = query.message
     try:
         if button.verb is Verb.RATE and isinstance(message, Message) and message.text:
-            stars = int(button.arg) if button.arg and button.arg.isdigit() else 0
-            note = t(lang(context), "Your rating: {stars}", stars="⭐" * stars)
+            note = t(lang(context), "Your rating: {stars}", stars="⭐" * _stars(button))
             await query.edit_message_text(render.with_note(message.text, note), reply_markup=None)
         else:
             await query.edit_message_reply_markup(reply_markup=None)
@@ -107,9 +106,13 @@ async def _lifecycle(update: Update, context: Context, button: Button) -> str:
         elif button.verb is Verb.CONFIRM_FOR:
             await oversight.check_may_confirm_for(uow, actor, number)
         elif button.verb is Verb.RATE:
-            stars = int(button.arg) if button.arg and button.arg.isdigit() else 0
-            await actions.rate(uow, svc.ctx, actor, number, stars)
+            await actions.rate(uow, svc.ctx, actor, number, _stars(button))
     return t(lang(context), _DONE[button.verb], number=number)
+
+
+def _stars(button: Button) -> int:
+    """A rating button's stars (0, refused by the use case, for forged data)."""
+    return int(button.arg) if button.arg and button.arg.isdigit() else 0
 
 
 async def _bundle_page(update: Update, context: Context, button: Button) -> str:
