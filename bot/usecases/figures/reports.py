@@ -82,49 +82,38 @@ FIGURES_HEADER = N_(
 )
 
 
-async def _in_worker(
-    engine: AsyncEngine,
-    ctx: Ctx,
-    period: Period,
-    now: datetime,
-    only: frozenset[int] | None,
-    *,
-    suppress: bool,
-) -> ReportView:
+@dataclass(frozen=True)
+class Asked:
+    """What one report is of, handed to the worker process: the period, as at ``now``
+    (visits still to come are not counted yet), ``only`` these branches (None: all), and
+    whether small figures are withheld."""
+
+    period: Period
+    now: datetime
+    only: frozenset[int] | None
+    suppress: bool
+
+
+async def _in_worker(engine: AsyncEngine, ctx: Ctx, asked: Asked) -> ReportView:
     url = engine.url.render_as_string(hide_password=False)
-    return await offloop.run(_drawn, url, ctx, period, now, only, suppress=suppress)
+    return await offloop.run(_drawn, url, ctx, asked)
 
 
-def _drawn(
-    url: str,
-    ctx: Ctx,
-    period: Period,
-    now: datetime,
-    only: frozenset[int] | None,
-    *,
-    suppress: bool,
-) -> ReportView:
+def _drawn(url: str, ctx: Ctx, asked: Asked) -> ReportView:
     """In the worker process: read the figures, write the text, draw the charts."""
-    return asyncio.run(_read_and_draw(url, ctx, period, now, only, suppress=suppress))
+    return asyncio.run(_read_and_draw(url, ctx, asked))
 
 
-async def _read_and_draw(
-    url: str,
-    ctx: Ctx,
-    period: Period,
-    now: datetime,
-    only: frozenset[int] | None,
-    *,
-    suppress: bool,
-) -> ReportView:
+async def _read_and_draw(url: str, ctx: Ctx, asked: Asked) -> ReportView:
     engine = make_engine(url)
     try:
         async with reading(engine) as conn:
-            found = await figures_of(conn, ctx, period, now)
+            found = await figures_of(conn, ctx, asked.period, asked.now)
     finally:
         await engine.dispose()
-    if only is not None:
-        found = found.only(only)
+    if asked.only is not None:
+        found = found.only(asked.only)
+    suppress = asked.suppress
     span = report_render.span_text(found)
     if suppress:
         header = t(ctx.lang, FIGURES_HEADER, span=span)
@@ -148,7 +137,7 @@ async def report(
         raise Refused("Reports are for branch secretaries and the committee.")
     period = period_of(ctx, written, now)
     only = None if actor.committee else actor.secretary_of
-    return await _in_worker(engine, ctx, period, now, only, suppress=False)
+    return await _in_worker(engine, ctx, Asked(period, now, only, suppress=False))
 
 
 async def figures(
@@ -162,4 +151,4 @@ async def figures(
         period = asked or period_of(ctx, written, now)
     else:
         period = supervisor_period(asked, now.astimezone(ctx.tz).date())
-    return await _in_worker(engine, ctx, period, now, None, suppress=True)
+    return await _in_worker(engine, ctx, Asked(period, now, None, suppress=True))
